@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { CliError } from './errors.js';
+import { runInterruptCleanups } from './io/cleanup.js';
+import { registerCommands } from './commands/register.js';
+
+/** The only place that turns errors into exit codes and calls process.exit. */
+async function main(argv: string[]): Promise<number> {
+  const program = new Command('registry-setup')
+    .description('A private Docker registry with TLS and authentication, and every node trusting it.')
+    .version(process.env.npm_package_version ?? '0.1.0')
+    .option('--verbose', 'show stack traces on errors')
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(str) })
+    .showHelpAfterError('(run with --help for usage)');
+  registerCommands(program);
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof CliError) {
+      process.stderr.write(`registry-setup: ${err.message}\n`);
+      return err.exitCode;
+    }
+    const verbose = argv.includes('--verbose');
+    process.stderr.write(`registry-setup: ${verbose ? (err as Error).stack : (err as Error).message}\n`);
+    if (!verbose) process.stderr.write('(run again with --verbose for details)\n');
+    return 1;
+  }
+}
+
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.on(signal, () => {
+    runInterruptCleanups();
+    process.stderr.write('\ncancelled\n');
+    process.exit(code);
+  });
+}
+
+// exit explicitly: a key still being generated for an abandoned wizard must not hold the process open
+main(process.argv).then((code) => process.exit(code));

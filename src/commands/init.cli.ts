@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+import { collect } from './cli-helpers.js';
+
+export function registerInit(program: Command): void {
+  program
+    .command('init')
+    .description('create a registry bundle: CA, server certificate, htpasswd, config.yml, docker-compose.yml')
+    .option('--dir <dir>', 'where the bundle goes', './registry')
+    .option('--host <addr>', 'an IP or DNS name clients use (repeatable; the first is the main one)', collect)
+    .option('--port <n>', 'the port clients use (default 5000; 443 in proxy mode)')
+    .option('--mode <mode>', 'tls | proxy | insecure (default tls)')
+    .option('--user <name>', 'a registry user (repeatable)', collect)
+    .option('--password-stdin', "read the single --user's password from stdin")
+    .option('--ca-cert <file>', 'sign with this existing CA certificate instead of creating a CA')
+    .option('--ca-key <file>', "the existing CA's private key (never copied into the bundle)")
+    .option('--days <n>', 'server certificate validity in days (default 825, the most Apple clients accept)')
+    .option('--ca-days <n>', 'CA validity in days (default 3650)')
+    .option('--key-size <bits>', 'server RSA key size: 2048, 3072 or 4096 (default 2048)')
+    .option('--ca-key-size <bits>', 'CA RSA key size (default 4096)')
+    .option('--bcrypt-cost <n>', 'bcrypt cost for htpasswd, 4-14 (default 5; see README)')
+    .option('-y, --yes', 'take the defaults for everything the flags leave open; generate passwords')
+    .option('--force', 'replace an existing bundle (old files are moved to .replaced-*)')
+    .option('--dry-run', 'list the files that would be written, with their modes; write nothing')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', `
+Examples:
+  $ registry-setup init                                   # the wizard
+  $ registry-setup init --yes --host 10.0.0.5 --host registry.lan
+  $ echo "$PASS" | registry-setup init --host 10.0.0.5 --user ci --password-stdin
+  $ registry-setup init --mode proxy --host registry.example.com --yes --dry-run`)
+    .action(async (opts) => (await import('./init.js')).init(opts));
+}

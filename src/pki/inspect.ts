@@ -1,0 +1,78 @@
+import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
+import { isIP } from 'node:net';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface CertSummary {
+  subject: string;
+  issuer: string;
+  sans: string[];
+  keyType: string;
+  keyBits: number | undefined;
+  serial: string;
+  fingerprint256: string;
+  notBefore: string;
+  notAfter: string;
+  daysLeft: number;
+  isCa: boolean;
+}
+
+/** Parses PEM text, or returns null so each caller can name the file in its own error. */
+export function parseCert(pem: string): X509Certificate | null {
+  try {
+    return new X509Certificate(pem);
+  } catch {
+    return null;
+  }
+}
+
+export function parseKey(pem: string): KeyObject | null {
+  try {
+    return createPrivateKey(pem);
+  } catch {
+    return null;
+  }
+}
+
+/** SANs in one normal form ("DNS:x", "IP:y") so they compare with the recorded hosts. */
+export function certSans(cert: X509Certificate): string[] {
+  return (cert.subjectAltName ?? '')
+    .split(', ')
+    .filter(Boolean)
+    .map((s) => (s.startsWith('IP Address:') ? sanFor(s.slice('IP Address:'.length)) : `DNS:${s.slice(4).toLowerCase()}`));
+}
+
+export function describeCert(cert: X509Certificate, now: Date): CertSummary {
+  const notAfter = new Date(cert.validTo);
+  const details = cert.publicKey.asymmetricKeyDetails;
+  return {
+    subject: cert.subject.replace(/\n/g, ', '),
+    issuer: cert.issuer.replace(/\n/g, ', '),
+    sans: certSans(cert),
+    keyType: cert.publicKey.asymmetricKeyType ?? 'unknown',
+    keyBits: details?.modulusLength,
+    serial: cert.serialNumber,
+    fingerprint256: cert.fingerprint256,
+    notBefore: new Date(cert.validFrom).toISOString(),
+    notAfter: notAfter.toISOString(),
+    daysLeft: Math.floor((notAfter.getTime() - now.getTime()) / DAY_MS),
+    isCa: cert.ca,
+  };
+}
+
+/** True when `leaf` was issued and signed by `ca`. */
+export function chainsTo(leaf: X509Certificate, ca: X509Certificate): boolean {
+  return leaf.checkIssued(ca) && leaf.verify(ca.publicKey);
+}
+
+export function keyMatchesCert(cert: X509Certificate, key: KeyObject): boolean {
+  return cert.checkPrivateKey(key);
+}
+
+/** The SAN spelling for a --host value, as certSans() prints it. */
+export function sanFor(host: string): string {
+  if (isIP(host) === 4) return `IP:${host}`;
+  // OpenSSL prints IPv6 SANs expanded; the URL parser gives the one compressed form.
+  if (isIP(host) === 6) return `IP:${new URL(`http://[${host}]/`).hostname.slice(1, -1)}`;
+  return `DNS:${host.toLowerCase()}`;
+}

@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+
+/**
+ * Reads a bundle's docker-compose.yml into what the native harness needs.
+ * Only the compose features the bundle uses are understood; anything else
+ * throws, so a generated file the harness cannot honour fails loudly instead
+ * of being tested as something it is not.
+ */
+
+export interface Mount {
+  /** Absolute host path (relative sources resolve against the compose file's dir). */
+  source: string;
+  /** Path inside the "container", i.e. inside the service's mount namespace. */
+  target: string;
+  readOnly: boolean;
+  /** Short syntax: docker creates a missing source dir; long syntax refuses. */
+  createSource: boolean;
+}
+
+export interface ServiceSpec {
+  name: string;
+  image: string;
+  /** Published ports. The harness runs on the host network, so published must equal target. */
+  ports: number[];
+  mounts: Mount[];
+  environment: Record<string, string>;
+  dependsOn: string[];
+}
+
+export function readCompose(bundleDir: string): ServiceSpec[] {
+  const file = path.join(bundleDir, 'docker-compose.yml');
+  const doc = YAML.parse(readFileSync(file, 'utf8')) as { services?: Record<string, Record<string, unknown>> };
+  if (!doc?.services) throw new Error(`${file}: no services`);
+  return Object.entries(doc.services).map(([name, svc]) => parseService(bundleDir, name, svc));
+}
+
+function parseService(baseDir: string, name: string, svc: Record<string, unknown>): ServiceSpec {
+  const where = `service ${name}`;
+  for (const key of ['command', 'entrypoint', 'network_mode', 'user']) {
+    if (svc[key] !== undefined) throw new Error(`${where}: "${key}" is not supported by the native harness`);
+  }
+  if (typeof svc.image !== 'string') throw new Error(`${where}: image must be a string`);
+  return {
+    name,
+    image: svc.image,
+    ports: asList(svc.ports).map((p) => parsePort(where, p)),
+    mounts: asList(svc.volumes).map((v) => parseVolume(baseDir, where, v)),
+    environment: parseEnv(svc.environment),
+    dependsOn: Array.isArray(svc.depends_on)
+      ? svc.depends_on.map(String)
+      : Object.keys((svc.depends_on as object | undefined) ?? {}),
+  };
+}
+
+const asList = (v: unknown): unknown[] => (v === undefined || v === null ? [] : (v as unknown[]));
+
+/** "5443:5443", "127.0.0.1:5443:5443/tcp", 5443, or {target, published}. */
+function parsePort(where: string, p: unknown): number {
+  let published: number;
+  let target: number;
+  if (typeof p === 'object' && p !== null) {
+    const o = p as { target?: unknown; published?: unknown };
+    target = Number(o.target);
+    published = Number(o.published ?? o.target);
+  } else {
+    const parts = String(p).replace(/\/tcp$/, '').split(':');
+    target = Number(parts.at(-1));
+    published = Number(parts.length > 1 ? parts.at(-2) : target);
+  }
+  if (!Number.isInteger(published) || !Number.isInteger(target)) {
+    throw new Error(`${where}: cannot parse port ${JSON.stringify(p)}`);
+  }
+  if (published !== target) {
+    // Without a network namespace per service, there is nothing to map from.
+    throw new Error(`${where}: port ${published}:${target} maps to a different port; the harness needs them equal`);
+  }
+  return published;
+}
+
+/** "./certs:/certs:ro" or {type: bind, source, target, read_only}. Named volumes are refused. */
+function parseVolume(baseDir: string, where: string, v: unknown): Mount {
+  let source: string;
+  let target: string;
+  let readOnly = false;
+  let createSource = true;
+  if (typeof v === 'object' && v !== null) {
+    const o = v as { type?: string; source?: string; target?: string; read_only?: boolean };
+    if (o.type !== 'bind' || !o.source || !o.target) throw new Error(`${where}: only bind volumes are supported`);
+    ({ source, target } = o as { source: string; target: string });
+    readOnly = o.read_only === true;
+    createSource = false;
+  } else {
+    const parts = String(v).split(':');
+    if (parts.length < 2 || parts.length > 3) throw new Error(`${where}: cannot parse volume "${String(v)}"`);
+    [source, target] = parts as [string, string];
+    const modes = (parts[2] ?? '').split(',');
+    readOnly = modes.includes('ro');
+  }
+  if (!/^[./~]/.test(source)) throw new Error(`${where}: named volume "${source}" is not supported`);
+  if (!target.startsWith('/')) throw new Error(`${where}: volume target "${target}" must be absolute`);
+  return { source: path.resolve(baseDir, source), target, readOnly, createSource };
+}
+
+function parseEnv(env: unknown): Record<string, string> {
+  if (Array.isArray(env)) {
+    // "KEY" alone means "take it from the caller's environment", as in compose.
+    return Object.fromEntries(
+      env.map((e) => {
+        const [k = '', v] = String(e).split(/=(.*)/s);
+        return [k, v ?? process.env[k] ?? ''];
+      }),
+    );
+  }
+  return Object.fromEntries(Object.entries((env as object | undefined) ?? {}).map(([k, val]) => [k, String(val)]));
+}
+
+/** Services ordered so every depends_on comes first (compose's start order). */
+export function startOrder(services: ServiceSpec[]): ServiceSpec[] {
+  const byName = new Map(services.map((s) => [s.name, s]));
+  const out: ServiceSpec[] = [];
+  const visit = (s: ServiceSpec, trail: string[]) => {
+    if (out.includes(s)) return;
+    if (trail.includes(s.name)) throw new Error(`depends_on cycle: ${[...trail, s.name].join(' -> ')}`);
+    for (const dep of s.dependsOn) {
+      const d = byName.get(dep);
+      if (!d) throw new Error(`service ${s.name} depends on unknown service ${dep}`);
+      visit(d, [...trail, s.name]);
+    }
+    out.push(s);
+  };
+  for (const s of services) visit(s, []);
+  return out;
+}
