@@ -22,6 +22,13 @@ export function existingPaths(dir: string, files: readonly PlannedFile[]): strin
   return files.map((f) => f.path).filter((p) => existsSync(join(dir, p)));
 }
 
+/** mkdir -p one level at a time: Node's recursive mkdir spins forever on some paths (under /proc, say). */
+function makeParents(dir: string): void {
+  if (existsSync(dir)) return;
+  makeParents(dirname(dir));
+  mkdirSync(dir, { mode: 0o755 });
+}
+
 function writeTree(root: string, files: readonly PlannedFile[]): void {
   for (const f of files) {
     const full = join(root, f.path);
@@ -42,7 +49,7 @@ export function applyFilePlan(dirArg: string, files: readonly PlannedFile[], sta
   const stagingParent = fresh ? dirname(dir) : dir;
   let staging: string;
   try {
-    mkdirSync(stagingParent, { recursive: true });
+    makeParents(stagingParent);
     staging = mkdtempSync(join(stagingParent, `.${fresh ? basename(dir) : 'registry-setup'}.staging-`));
   } catch (err) {
     throw new FailError(`cannot write to ${dirArg}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);

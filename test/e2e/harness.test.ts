@@ -16,7 +16,7 @@ import { canRunPeers } from './support/require-peers.js';
  * harness. Both layouts follow the bundle contract.
  */
 
-const PEERS = ['docker-registry', 'skopeo', 'nginx', 'openssl', 'htpasswd', 'unshare'];
+const PEERS = ['docker-registry', 'skopeo', 'nginx', 'openssl', 'htpasswd', 'unshare', 'setpriv'];
 const USER = 'harness';
 const PASS = 'correct-horse-battery-staple';
 
@@ -173,8 +173,11 @@ describe.skipIf(!canRunPeers(PEERS))('e2e harness on hand-made bundles', () => {
     });
     afterAll(async () => {
       await stack?.stop();
-      for (const p of [port, 5000]) expect(await isPortOpen('127.0.0.1', p)).toBe(false);
-      for (const svc of Object.values(stack?.services ?? {})) expect(svc.pid()).toBeUndefined();
+      // Torn down: every process gone, every port (published or internal) released.
+      for (const svc of Object.values(stack?.services ?? {})) {
+        expect(svc.pid()).toBeUndefined();
+        for (const p of svc.ports) expect(await isPortOpen('127.0.0.1', p)).toBe(false);
+      }
     });
 
     it('pushes with only ca.crt trusted, pulls back the same manifest digest', async () => {

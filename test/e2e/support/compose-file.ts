@@ -116,6 +116,29 @@ function parseEnv(env: unknown): Record<string, string> {
   return Object.fromEntries(Object.entries((env as object | undefined) ?? {}).map(([k, val]) => [k, String(val)]));
 }
 
+/** Which native program stands in for the image. Keyed by image name so service names stay free. */
+export function kindOf(spec: ServiceSpec): 'registry' | 'nginx' {
+  const image = spec.image.split('/').pop()!.split(':')[0];
+  if (image === 'registry' || image === 'nginx') return image;
+  throw new Error(`service ${spec.name}: no native program for image ${spec.image}`);
+}
+
+export const programs = {
+  registry: 'exec docker-registry serve /etc/docker/registry/config.yml',
+  // -e: nginx opens its compiled-in error log before it reads any config.
+  nginx: `exec nginx -e stderr -g 'daemon off;'`,
+};
+
+/** The registry also listens on a port nobody publishes in proxy mode; nginx needs it up first. */
+export function registryListenPort(spec: ServiceSpec): number | undefined {
+  const cfg = spec.mounts.find((m) => m.target === '/etc/docker/registry/config.yml');
+  const addr =
+    spec.environment.REGISTRY_HTTP_ADDR ??
+    (cfg ? (YAML.parse(readFileSync(cfg.source, 'utf8')) as { http?: { addr?: string } }).http?.addr : undefined);
+  const port = Number(addr?.split(':').pop());
+  return Number.isInteger(port) && port > 0 ? port : undefined;
+}
+
 /** Services ordered so every depends_on comes first (compose's start order). */
 export function startOrder(services: ServiceSpec[]): ServiceSpec[] {
   const byName = new Map(services.map((s) => [s.name, s]));

@@ -3,8 +3,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import YAML from 'yaml';
-import { type Mount, type ServiceSpec, readCompose, startOrder } from './compose-file.js';
+import { type Mount, type ServiceSpec, kindOf, programs, readCompose, registryListenPort, startOrder } from './compose-file.js';
 import { isPortOpen, waitForPort } from './net.js';
 
 /**
@@ -41,8 +40,6 @@ export interface Stack {
 }
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-const live = new Set<number>(); // process-group ids still running, killed if the test process dies
-process.once('exit', () => live.forEach((pgid) => tryKill(-pgid, 'SIGKILL')));
 
 function tryKill(pid: number, signal: NodeJS.Signals | 0): boolean {
   try {
@@ -51,29 +48,6 @@ function tryKill(pid: number, signal: NodeJS.Signals | 0): boolean {
   } catch {
     return false; // ESRCH: already gone
   }
-}
-
-/** Which native program stands in for the image. Keyed by image name so service names stay free. */
-function kindOf(spec: ServiceSpec): 'registry' | 'nginx' {
-  const image = spec.image.split('/').pop()!.split(':')[0];
-  if (image === 'registry' || image === 'nginx') return image;
-  throw new Error(`service ${spec.name}: no native program for image ${spec.image}`);
-}
-
-const programs = {
-  registry: 'exec docker-registry serve /etc/docker/registry/config.yml',
-  // -e: nginx opens its compiled-in error log before it reads any config.
-  nginx: `exec nginx -e stderr -g 'daemon off;'`,
-};
-
-/** The registry also listens on a port nobody publishes in proxy mode; nginx needs it up first. */
-function registryListenPort(spec: ServiceSpec): number | undefined {
-  const cfg = spec.mounts.find((m) => m.target === '/etc/docker/registry/config.yml');
-  const addr =
-    spec.environment.REGISTRY_HTTP_ADDR ??
-    (cfg ? (YAML.parse(readFileSync(cfg.source, 'utf8')) as { http?: { addr?: string } }).http?.addr : undefined);
-  const port = Number(addr?.split(':').pop());
-  return Number.isInteger(port) && port > 0 ? port : undefined;
 }
 
 /** Debian's /etc/nginx copied, so conf.d/certs/auth can be mounted into it without touching the host's. */
@@ -120,8 +94,7 @@ function mountLines(m: Mount): string[] {
 async function launch(spec: ServiceSpec, allNames: string[]) {
   const tmp = mkdtempSync(path.join(os.tmpdir(), `stack-${spec.name}-`));
   const hosts = path.join(tmp, 'hosts');
-  const names = allNames.join(' ');
-  await writeFile(hosts, `${readFileSync('/etc/hosts', 'utf8').trimEnd()}\n127.0.0.1 ${names}\n`);
+  await writeFile(hosts, `${readFileSync('/etc/hosts', 'utf8').trimEnd()}\n127.0.0.1 ${allNames.join(' ')}\n`);
   const system: Mount[] = [{ source: hosts, target: '/etc/hosts', readOnly: true, createSource: false }];
   if (kindOf(spec) === 'nginx') system.push(...(await nginxEtcCopy(tmp)));
   // Parents before children, as docker sorts mounts, so /etc/nginx/conf.d lands in the copy.
@@ -139,18 +112,14 @@ async function launch(spec: ServiceSpec, allNames: string[]) {
   const child = spawn('setpriv', argv, {
     detached: true,
     stdio: ['ignore', fd, fd],
-    env: { ...process.env, ...spec.environment },
+    // A container sees only its own environment (REGISTRY_* set in CI must not leak in).
+    env: { PATH: process.env.PATH, ...spec.environment },
   });
   closeSync(fd);
   let exit: string | undefined;
   const exited = new Promise<void>((resolve) =>
-    child.once('exit', (code, signal) => {
-      exit = `exited (code ${code}, signal ${signal})`;
-      live.delete(child.pid!);
-      resolve();
-    }),
+    child.once('exit', (code, signal) => resolve(void (exit = `exited (code ${code}, signal ${signal})`))),
   );
-  live.add(child.pid!);
   return { child, exited, tmp, logFile, exitReason: () => exit };
 }
 

@@ -1,8 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { alive, killQuietly, waitUntil } from './lan-net.js';
+import { waitForPort } from './net.js';
 
 export interface ExecResult {
   stdout: string;
@@ -127,15 +128,24 @@ export class LanNode {
       this.pid = Number(kids.trim().split(' ')[0]) || 0;
       return this.pid > 0;
     }, 10);
-    if (!found || this.exited) throw new Error(`${this.name} did not start: ${await this.log('node.log')}`);
-    const sshd = await waitUntil(timeoutMs, async () => this.exited || (await tcpOpen(this.ip, 22)));
-    if (!sshd || this.exited) throw new Error(`${this.name}: sshd not listening: ${await this.log('sshd.log')}`);
+    if (!found || this.exited) throw new Error(`${this.name} did not start: ${this.logTail('node.log')}`);
+    await waitForPort(this.ip, 22, timeoutMs, {
+      abortReason: () => (this.exited ? `${this.name} exited` : undefined),
+      describe: () => `${this.logTail('node.log')}\n${this.logTail('sshd.log')}`,
+      intervalMs: 50,
+    });
     if (this.dockerExpected) await this.waitDocker(timeoutMs);
   }
 
   async waitDocker(timeoutMs = 30_000): Promise<void> {
-    const ok = await waitUntil(timeoutMs, async () => (await this.exec('docker info -f {{.ID}}')).exitCode === 0, 100);
-    if (!ok) throw new Error(`${this.name}: docker not ready: ${await this.log('dockerd.log')}`);
+    let died = false;
+    const ok = await waitUntil(timeoutMs, async () => {
+      if ((await this.exec('docker info -f {{.ID}}')).exitCode === 0) return true;
+      // A daemon that rejected its config exits at once; say so now rather than at the timeout.
+      died = (await this.dockerdPid()) === undefined;
+      return died;
+    }, 100);
+    if (!ok || died) throw new Error(`${this.name}: docker not ready: ${this.logTail('dockerd.log')}`);
   }
 
   /** Runs `sh -c cmd` in the node's net, mount and pid namespaces, as root. Never throws on exit code. */
@@ -169,9 +179,12 @@ export class LanNode {
     await waitUntil(2000, async () => !alive(this.pid));
   }
 
-  private async log(file: string): Promise<string> {
-    const text = await readFile(join(this.dir, file), 'utf8').catch(() => '(no log)');
-    return text.split('\n').slice(-15).join('\n');
+  private logTail(file: string): string {
+    try {
+      return readFileSync(join(this.dir, file), 'utf8').split('\n').slice(-15).join('\n');
+    } catch {
+      return `(no ${file})`;
+    }
   }
 }
 
@@ -182,17 +195,4 @@ function isJson(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-function tcpOpen(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host, port });
-    const done = (ok: boolean): void => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.once('connect', () => done(true));
-    s.once('error', () => done(false));
-    s.setTimeout(500, () => done(false));
-  });
 }

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { resolveInitAnswers, type InitEnv, type InitFlags } from '../../src/options/init-options.js';
+import type { Prompter } from '../../src/io/prompt.js';
+
+/** Answers questions in order, and records what was asked. */
+function scripted(answers: string[]): Prompter & { asked: string[] } {
+  const asked: string[] = [];
+  const next = async (message: string, validate?: (v: string) => true | string) => {
+    asked.push(message);
+    const a = answers.shift();
+    if (a === undefined) throw new Error(`unexpected question: ${message}`);
+    const verdict = validate?.(a) ?? true;
+    if (verdict !== true) throw new Error(`rejected ${a}: ${verdict}`);
+    return a;
+  };
+  return { asked, input: (m, _i, v) => next(m, v), select: (m) => next(m), password: (m, v) => next(m, v) };
+}
+
+const env = (over: Partial<InitEnv> = {}): InitEnv => ({
+  interactive: false,
+  detectedHosts: ['192.168.1.10', 'box'],
+  readStdin: async () => 'from-stdin\n',
+  randomBytes: (n) => new Uint8Array(n).fill(7),
+  ...over,
+});
+
+describe('resolveInitAnswers', () => {
+  it('--yes takes the defaults and generates a password', async () => {
+    const a = await resolveInitAnswers({ yes: true }, env());
+    expect(a).toMatchObject({ dir: './registry', mode: 'tls', hosts: ['192.168.1.10', 'box'], port: 5000, days: 825, caDays: 3650, keySize: 2048, caKeySize: 4096, bcryptCost: 5 });
+    expect(a.users).toEqual([{ name: 'admin', password: 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcH', generated: true }]);
+  });
+
+  it('proxy mode defaults to port 443', async () => {
+    expect((await resolveInitAnswers({ yes: true, mode: 'proxy' }, env())).port).toBe(443);
+  });
+
+  it('a flag wins over its question, and only open questions are asked', async () => {
+    const prompt = scripted(['proxy', '8443', 'pw', 'pw']);
+    const a = await resolveInitAnswers({ host: ['10.0.0.5'], user: ['ci'] }, env({ interactive: true, prompt }));
+    expect(prompt.asked).toEqual(['How should clients reach the registry?', 'Port clients will use', 'Password for ci', 'Repeat the password for ci']);
+    expect(a).toMatchObject({ mode: 'proxy', hosts: ['10.0.0.5'], port: 8443, users: [{ name: 'ci', password: 'pw', generated: false }] });
+  });
+
+  it('asks for the password again until both entries match', async () => {
+    const prompt = scripted(['one', 'two', 'same', 'same']);
+    const a = await resolveInitAnswers({ host: ['h.lan'], user: ['u'], mode: 'tls', port: '5000' }, env({ interactive: true, prompt }));
+    expect(a.users[0]!.password).toBe('same');
+    expect(prompt.asked).toHaveLength(4);
+  });
+
+  it('reads one password from stdin, without its trailing newline', async () => {
+    const a = await resolveInitAnswers({ host: ['h.lan'], user: ['ci'], passwordStdin: true }, env());
+    expect(a.users).toEqual([{ name: 'ci', password: 'from-stdin', generated: false }]);
+  });
+
+  it.each<[InitFlags, RegExp]>([
+    [{}, /^missing --host: .*pass --host, or --yes/],
+    [{ host: ['h.lan'] }, /^missing --user:/],
+    [{ host: ['h.lan'], user: ['ci'] }, /^missing --password-stdin: a password for ci/],
+    [{ host: ['h.lan'], user: ['a', 'b'], passwordStdin: true }, /--password-stdin reads one password/],
+    [{ mode: 'insecure', user: ['a'], yes: true }, /--user cannot be used with --mode insecure/],
+    [{ mode: 'https', yes: true }, /--mode "https" is not one of/],
+    [{ caCert: 'x.crt', yes: true }, /--ca-cert and --ca-key go together/],
+    [{ days: '400', caDays: '300', yes: true }, /--days 400 outlives the CA/],
+    [{ port: '70000', yes: true }, /--port "70000"/],
+    [{ host: ['10.0.0.256'], yes: true }, /--host "10.0.0.256"/],
+    [{ user: ['a:b'], yes: true }, /cannot contain ':'/],
+  ])('without a terminal, %j is a usage error', async (flags, message) => {
+    await expect(resolveInitAnswers(flags, env())).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(message) });
+  });
+
+  it('an empty password from stdin is refused', async () => {
+    await expect(resolveInitAnswers({ host: ['h'], user: ['ci'], passwordStdin: true }, env({ readStdin: async () => '\n' }))).rejects.toThrow('the password for ci is empty');
+  });
+
+  it('insecure mode asks for no users or passwords', async () => {
+    const a = await resolveInitAnswers({ mode: 'insecure', host: ['h.lan'] }, env());
+    expect(a.users).toEqual([]);
+  });
+});
