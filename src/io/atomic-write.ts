@@ -42,9 +42,16 @@ export function fsyncDir(dir: string): void {
 /** A dated copy next to the file, with the same mode, taken before we touch it. */
 export function backupFile(path: string, now: Date): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  const backup = `${path}.bak-${stamp}`;
-  copyFileSync(path, backup, constants.COPYFILE_EXCL);
-  return backup;
+  // two edits within one second must not collide, and a backup is never overwritten
+  for (let n = 0; ; n++) {
+    const backup = `${path}.bak-${stamp}${n === 0 ? '' : `-${n}`}`;
+    try {
+      copyFileSync(path, backup, constants.COPYFILE_EXCL);
+      return backup;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
 }
 
 export function fileMode(path: string): number | null {

@@ -22,6 +22,13 @@ export function existingPaths(dir: string, files: readonly PlannedFile[]): strin
   return files.map((f) => f.path).filter((p) => existsSync(join(dir, p)));
 }
 
+/** A run killed with SIGKILL cannot clean up; the next run removes what it left. */
+function removeStaleStaging(parent: string, name: string): void {
+  for (const entry of readdirSync(parent)) {
+    if (entry.startsWith(`.${name}.staging-`)) rmSync(join(parent, entry), { recursive: true, force: true });
+  }
+}
+
 /** mkdir -p one level at a time: Node's recursive mkdir spins forever on some paths (under /proc, say). */
 function makeParents(dir: string): void {
   if (existsSync(dir)) return;
@@ -50,6 +57,7 @@ export function applyFilePlan(dirArg: string, files: readonly PlannedFile[], sta
   let staging: string;
   try {
     makeParents(stagingParent);
+    removeStaleStaging(stagingParent, fresh ? basename(dir) : 'registry-setup');
     staging = mkdtempSync(join(stagingParent, `.${fresh ? basename(dir) : 'registry-setup'}.staging-`));
   } catch (err) {
     throw new FailError(`cannot write to ${dirArg}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);

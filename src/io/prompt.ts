@@ -25,6 +25,7 @@ export async function createTerminalPrompter(): Promise<Prompter> {
     input: (message, initial, validate) => ask({ type: 'input', message, initial, validate }),
     select: (message, choices, initial) =>
       ask({ type: 'select', message, choices: choices.map((c) => ({ name: c.name, hint: c.hint })), initial }),
-    password: (message, validate) => ask({ type: 'password', message, validate }),
+    // invisible, like sudo: asterisks would tell an onlooker the password's length
+    password: (message, validate) => ask({ type: 'invisible', message, validate }),
   };
 }

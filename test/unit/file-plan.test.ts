@@ -56,13 +56,13 @@ describe('writeFileAtomic', () => {
     expect(readdirSync(dir)).toEqual(['k']);
   });
 
-  it('backs up with the same mode and never overwrites an earlier backup', () => {
+  it('backs up with the same mode and never overwrites an earlier one, even within a second', () => {
     const dir = tmp();
     writeFileAtomic(join(dir, 'daemon.json'), '{}', 0o600);
     const now = new Date('2026-02-03T04:05:06.789Z');
     const b = backupFile(join(dir, 'daemon.json'), now);
     expect(b).toBe(join(dir, 'daemon.json.bak-20260203T040506Z'));
     expect(mode(b)).toBe(0o600);
-    expect(() => backupFile(join(dir, 'daemon.json'), now)).toThrow(/EEXIST/);
+    expect(backupFile(join(dir, 'daemon.json'), now)).toBe(`${b}-1`);
   });
 });

@@ -1,0 +1,48 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { interleave, row, type BenchRow } from './report.js';
+
+const CLI = new URL('../dist/cli.js', import.meta.url).pathname;
+
+/** The tutorials' recipe at the same key sizes: CA RSA-4096, leaf RSA-2048 with SANs, htpasswd -B. */
+const OPENSSL_RECIPE = `set -e
+openssl req -x509 -newkey rsa:4096 -nodes -sha256 -days 3650 -keyout ca.key -out ca.crt -subj "/CN=Registry CA" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -keyout registry.key -out registry.csr -subj "/CN=10.0.0.5" 2>/dev/null
+printf 'subjectAltName=IP:10.0.0.5,DNS:registry.lan\\nextendedKeyUsage=serverAuth\\n' > san.ext
+openssl x509 -req -in registry.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 825 -sha256 -extfile san.ext -out registry.crt 2>/dev/null
+htpasswd -Bbn admin "$(openssl rand -base64 24)" > htpasswd
+`;
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+export async function benchInit(runs = 15): Promise<BenchRow[]> {
+  const root = mkdtempSync(join(tmpdir(), 'rs-bench-init-'));
+  writeFileSync(join(root, 'recipe.sh'), OPENSSL_RECIPE);
+  let i = 0;
+  try {
+    const ours = () => timed(() => execa(process.execPath, [CLI, 'init', '--yes', '--json', '--host', '10.0.0.5', '--host', 'registry.lan', '--dir', join(root, `ours-${i++}`)]));
+    const recipe = () => {
+      const dir = mkdtempSync(join(root, 'recipe-'));
+      return timed(() => execa('sh', [join(root, 'recipe.sh')], { cwd: dir }));
+    };
+    await ours(); // warm the page cache for both before measuring
+    await recipe();
+    const [a, b] = await interleave(runs, ours, recipe);
+    const help = () => timed(() => execa(process.execPath, [CLI, '--help']));
+    const bare = () => timed(() => execa(process.execPath, ['-e', '0']));
+    const [h, n] = await interleave(runs, help, bare);
+    return [
+      row('init --yes vs the openssl recipe', 'registry-setup init --yes (CA RSA-4096 + leaf RSA-2048 + htpasswd)', a, 'openssl req ×2 + x509 + htpasswd -B', b, 0.9,
+        'RSA key generation dominates both and varies widely run to run; medians of interleaved runs'),
+      row('--help vs node -e 0', 'registry-setup --help', h, 'node -e 0', n, 2.0),
+    ];
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
