@@ -142,7 +142,7 @@ async function resolvePasswords(names: string[], flags: InitFlags, env: InitEnv,
   return users;
 }
 
-async function askPasswordTwice(ask: Prompter, name: string): Promise<string> {
+export async function askPasswordTwice(ask: Prompter, name: string): Promise<string> {
   for (;;) {
     const first = await ask.password(`Password for ${name}`, (v) => validateWith(() => validatePassword(v, name)));
     const second = await ask.password(`Repeat the password for ${name}`);

@@ -1,0 +1,110 @@
+import { describeCert, chainsTo, keyMatchesCert, sanFor, type CertSummary } from '../pki/inspect.js';
+import { caExpiryAdvice, renewalDue, verdictFor, type Verdict } from '../pki/renewal.js';
+import { dialableHosts, registryAddress } from '../pki/hosts.js';
+import { parseHtpasswd } from '../render/htpasswd.js';
+import { assessProbe, type ProbeReport, type ProbeResult } from './assess-probe.js';
+import type { LoadedBundle } from './load.js';
+import { BUNDLE_FILES, type Mode } from './state.js';
+
+export interface CertStatus extends CertSummary {
+  verdict: Verdict;
+  /** The first day renew acts on it. */
+  renewalDue: string;
+}
+
+export interface ServerCertStatus extends CertStatus {
+  chainsToCa: boolean;
+  /** null when certs/registry.key is missing. */
+  keyMatches: boolean | null;
+  sansMatchHosts: boolean;
+  /** Recorded hosts the certificate lacks, and SANs it has that are not recorded, as "IP:x"/"DNS:y". */
+  missingSans: string[];
+  extraSans: string[];
+}
+
+export interface StatusReport {
+  dir: string;
+  mode: Mode;
+  registry: string;
+  windowDays: number;
+  ca: CertStatus & { keyInBundle: boolean; external: boolean };
+  cert: ServerCertStatus;
+  /** Names only; null in insecure mode, which has no authentication. */
+  users: string[] | null;
+  probe?: ProbeReport;
+  /** One line each: what is wrong and what to run. Empty when all is well. */
+  problems: string[];
+  ok: boolean;
+}
+
+/** The first address a client dials: what the probe connects to unless told otherwise. */
+export function mainAddress(hosts: readonly string[], port: number): string {
+  return registryAddress(dialableHosts(hosts)[0] ?? hosts[0]!, port);
+}
+
+function certStatus(summary: CertSummary, now: Date, windowDays: number): CertStatus {
+  const notAfter = new Date(summary.notAfter);
+  return { ...summary, verdict: verdictFor(notAfter, now, windowDays), renewalDue: renewalDue(notAfter, windowDays).toISOString() };
+}
+
+/** Everything status reports, from files already read; pure, so `now` decides every verdict. */
+export function assessBundle(b: LoadedBundle, now: Date, windowDays: number, probe?: ProbeResult): StatusReport {
+  const { state } = b;
+  const ca = { ...certStatus(describeCert(b.caCert, now), now, windowDays), keyInBundle: b.caKeyPem !== null, external: state.externalCa };
+  const summary = describeCert(b.cert, now);
+  const wanted = state.hosts.map((h) => sanFor(h));
+  const missingSans = wanted.filter((s) => !summary.sans.includes(s));
+  const extraSans = summary.sans.filter((s) => !wanted.includes(s));
+  const cert: ServerCertStatus = {
+    ...certStatus(summary, now, windowDays),
+    chainsToCa: chainsTo(b.cert, b.caCert),
+    keyMatches: b.key ? keyMatchesCert(b.cert, b.key) : null,
+    sansMatchHosts: missingSans.length === 0 && extraSans.length === 0,
+    missingSans,
+    extraSans,
+  };
+  const users = state.mode === 'insecure' ? null : parseHtpasswd(b.htpasswd ?? '').map((e) => e.user);
+  const probeReport = probe && assessProbe(probe, b.cert.fingerprint256, b.dir, state.mode);
+
+  const problems: string[] = [];
+  const day = (iso: string) => iso.slice(0, 10);
+  // An insecure bundle serves plain HTTP: its certificate is never presented, so its age is no problem.
+  if (state.mode !== 'insecure' && cert.verdict !== 'ok') {
+    const when = cert.verdict === 'expired' ? `expired on ${day(cert.notAfter)}` : `expires in ${cert.daysLeft} days (${day(cert.notAfter)})`;
+    problems.push(`the server certificate ${when}: run registry-setup renew`);
+  }
+  const caAdvice = caExpiryAdvice(new Date(ca.notAfter), now, windowDays);
+  if (caAdvice) problems.push(caAdvice);
+  if (!cert.chainsToCa) {
+    problems.push(`${BUNDLE_FILES.cert} was not issued by ${BUNDLE_FILES.caCert}: nodes that trust that CA will reject it; run registry-setup renew --force`);
+  }
+  if (cert.keyMatches === null) problems.push(`${BUNDLE_FILES.key} is missing: run registry-setup renew --force for a new key and certificate`);
+  if (cert.keyMatches === false) {
+    problems.push(`${BUNDLE_FILES.key} does not match ${BUNDLE_FILES.cert}: the registry cannot serve it; run registry-setup renew --force`);
+  }
+  if (missingSans.length > 0) {
+    problems.push(`the certificate lacks ${missingSans.join(', ')} from ${BUNDLE_FILES.state}: clients using it get an x509 error; run registry-setup renew`);
+  }
+  if (!ca.keyInBundle && !ca.external) {
+    problems.push(`${BUNDLE_FILES.caKey} is missing: renew will need the CA as --ca-cert FILE --ca-key FILE`);
+  }
+  if (users && b.htpasswd === null) {
+    problems.push(`${BUNDLE_FILES.htpasswd} is missing (the registry would invent a random user): add one with registry-setup user add NAME`);
+  } else if (users && users.length === 0) {
+    problems.push(`${BUNDLE_FILES.htpasswd} has no users, so nobody can log in: add one with registry-setup user add NAME`);
+  }
+  if (probeReport) problems.push(...probeReport.problems);
+
+  return {
+    dir: b.dir,
+    mode: state.mode,
+    registry: mainAddress(state.hosts, state.port),
+    windowDays,
+    ca,
+    cert,
+    users,
+    ...(probeReport && { probe: probeReport }),
+    problems,
+    ok: problems.length === 0,
+  };
+}

@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KeyObject, X509Certificate } from 'node:crypto';
+import { FailError } from '../errors.js';
+import { parseCert, parseKey } from '../pki/inspect.js';
+import { BUNDLE_FILES, readBundleState, type BundleState } from './state.js';
+
+/** A bundle as day-2 commands see it: the record, and the PKI files parsed. */
+export interface LoadedBundle {
+  dir: string;
+  state: BundleState;
+  caCertPem: string;
+  caCert: X509Certificate;
+  certPem: string;
+  cert: X509Certificate;
+  /** null when the key file is missing; a key that is there but unreadable is an error. */
+  key: KeyObject | null;
+  /** The CA key's PEM, null when it is not in the bundle (an outside CA, or removed). */
+  caKeyPem: string | null;
+  /** auth/htpasswd's text, null when absent (insecure mode has none). */
+  htpasswd: string | null;
+}
+
+/** The file's text, or null when it does not exist; any other failure names the file. */
+export function readOptional(dir: string, rel: string): string | null {
+  try {
+    return readFileSync(join(dir, rel), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new FailError(`cannot read ${join(dir, rel)}: ${(err as Error).message}`);
+  }
+}
+
+function required(dir: string, rel: string): string {
+  const text = readOptional(dir, rel);
+  if (text === null) throw new FailError(`${join(dir, rel)} is missing from the bundle`);
+  return text;
+}
+
+function certAt(dir: string, rel: string): { pem: string; cert: X509Certificate } {
+  const pem = required(dir, rel);
+  const cert = parseCert(pem);
+  if (!cert) throw new FailError(`${join(dir, rel)} is not a readable PEM certificate`);
+  return { pem, cert };
+}
+
+/** Reads and parses everything status, renew and user need, failing with one line that names the file. */
+export function loadBundle(dir: string): LoadedBundle {
+  const state = readBundleState(dir);
+  const ca = certAt(dir, BUNDLE_FILES.caCert);
+  const leaf = certAt(dir, BUNDLE_FILES.cert);
+  const keyPem = readOptional(dir, BUNDLE_FILES.key);
+  const key = keyPem === null ? null : parseKey(keyPem);
+  if (keyPem !== null && !key) throw new FailError(`${join(dir, BUNDLE_FILES.key)} is not a readable PEM private key`);
+  return {
+    dir,
+    state,
+    caCertPem: ca.pem,
+    caCert: ca.cert,
+    certPem: leaf.pem,
+    cert: leaf.cert,
+    key,
+    caKeyPem: readOptional(dir, BUNDLE_FILES.caKey),
+    htpasswd: state.mode === 'insecure' ? null : readOptional(dir, BUNDLE_FILES.htpasswd),
+  };
+}
