@@ -12,7 +12,16 @@ async function main(argv: string[]): Promise<number> {
     .option('--verbose', 'show stack traces on errors')
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str) })
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', `
+Get started:
+  $ registry-setup init                                # wizard: writes ./registry
+  $ cd registry && docker compose up -d                # start it
+  $ registry-setup trust-node --dir registry root@node1 root@node2
+  $ registry-setup status --dir registry --probe       # day 2: certificates, users, what is served
+
+Exit codes: 0 ok, 1 failed or needs action, 2 usage error, 130 cancelled.
+Every command has --help, and --json for scripts.`);
   registerCommands(program);
   try {
     await program.parseAsync(argv);

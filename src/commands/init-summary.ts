@@ -10,6 +10,7 @@ export interface InitSummary {
   state: BundleState;
   files: PlannedFile[];
   users: UserAnswer[];
+  replaced: boolean;
 }
 
 /** What was written, how to start it, and the exact next commands; generated passwords appear here once. */
@@ -36,7 +37,9 @@ export function printInitSummary(out: Output, s: InitSummary): void {
   const lines = [
     '',
     out.bold('Next steps'),
-    `  1. Start it on this host:      cd ${s.dir} && docker compose up -d`,
+    s.replaced
+      ? `  1. Restart it on this host:    cd ${s.dir} && docker compose up -d --force-recreate   (config.yml is mounted as a file)`
+      : `  1. Start it on this host:      cd ${s.dir} && docker compose up -d`,
     `  2. Make each node trust it:    npx registry-setup trust-node --dir ${s.dir} root@NODE1 root@NODE2`,
     ...(s.state.mode === 'insecure'
       ? []

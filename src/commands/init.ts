@@ -83,7 +83,7 @@ export async function init(flags: InitFlags, deps: InitDeps = {}): Promise<void>
   };
   const files = planBundleFiles(state, material);
   applyFilePlan(answers.dir, files, now.toISOString().replace(/[-:.]/g, ''), EMPTY_DIRS);
-  printInitSummary(out, { dir: resolve(answers.dir), state, files, users: answers.users });
+  printInitSummary(out, { dir: resolve(answers.dir), state, files, users: answers.users, replaced: existing.length > 0 });
 }
 
 function startKeyGeneration(leafBits: number, caBits: number | null): Promise<{ leaf: KeyPairPem; ca: KeyPairPem | null }> {
