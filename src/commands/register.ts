@@ -3,6 +3,7 @@ import { registerInit } from './init.cli.js';
 import { registerStatus } from './status.cli.js';
 import { registerRenew } from './renew.cli.js';
 import { registerUser } from './user.cli.js';
+import { registerTrustNode } from './trust-node.cli.js';
 
 /** Each command declares its flags in a small *.cli.ts file and imports its body only when it runs. */
 export function registerCommands(program: Command): void {
@@ -10,4 +11,5 @@ export function registerCommands(program: Command): void {
   registerStatus(program);
   registerRenew(program);
   registerUser(program);
+  registerTrustNode(program);
 }

@@ -1,0 +1,106 @@
+# registry-setup: the fixed part of every trust-node / untrust-node script.
+# POSIX sh (dash, busybox sh, bash). Builtins wherever they do the job (read, printf, case,
+# command -v), so a docker certs-mode run that changes nothing starts no process besides sh itself.
+#
+# Every change is noted in /var/lib/registry-setup/trust/ADDR.list BEFORE it is made, one line
+# each, so untrust-node can undo exactly that, even after an interrupted run:
+#   dir P | file P | replaced P BACKUP | backup P | hosts LINE | insecure ADDR | daemonkey | daemonfile
+# Lines for registry-setup on stdout: @@rs change|warn|error|state|runtimes TEXT
+RS_DB=/var/lib/registry-setup/trust
+RS_DJ=/etc/docker/daemon.json
+RS_NL='
+'
+RS_IFS=' 	
+'
+IFS=$RS_IFS
+rs_say() { printf '@@rs %s\n' "$*"; }
+rs_fail() { rs_say "error $*"; exit 1; }
+# The file's exact text into RS_R (read keeps a last line that has no newline).
+rs_read() {
+  RS_R=
+  [ -f "$1" ] || return 1
+  while IFS= read -r rs_l; do RS_R="$RS_R$rs_l$RS_NL"; done < "$1"
+  RS_R="$RS_R$rs_l"
+}
+rs_open() { RS_RECF="$RS_DB/$1.list"; rs_read "$RS_RECF" || :; RS_REC="$RS_NL$RS_R"; }
+rs_has() { case $RS_REC in *"$RS_NL$1$RS_NL"*) return 0 ;; esac; return 1; }
+rs_note() {
+  [ -d "$RS_DB" ] || mkdir -p "$RS_DB"
+  printf '%s\n' "$1" >> "$RS_RECF"
+  RS_REC="$RS_REC$1$RS_NL"
+}
+rs_mkdirs() {
+  [ -z "$1" ] || [ -d "$1" ] && return 0
+  rs_mkdirs "${1%/*}"
+  rs_note "dir $1"
+  mkdir "$1"
+}
+# Readers see the old file or the new one, never half: a temp file beside it, then rename.
+# A file that exists keeps its mode and owner: the temp starts as a copy (cp -p), then its text is replaced.
+rs_write() {
+  rs_t="${1%/*}/.${1##*/}.rs-$$"
+  [ ! -e "$1" ] || cp -p "$1" "$rs_t"
+  printf '%s' "$2" > "$rs_t"
+  mv -f "$rs_t" "$1"
+}
+rs_put() {
+  if rs_read "$1"; then
+    [ "$RS_R" = "$2" ] && return 0
+    if ! rs_has "file $1"; then
+      case $RS_REC in *"${RS_NL}replaced $1 "*) ;; *) cp -p "$1" "$1.bak-$RS_STAMP"; rs_note "replaced $1 $1.bak-$RS_STAMP" ;; esac
+    fi
+  elif [ -e "$1" ]; then rs_fail "$1 exists but is not a regular file"
+  else rs_mkdirs "${1%/*}"; rs_note "file $1"
+  fi
+  rs_write "$1" "$2"
+  rs_say "change wrote $1"
+}
+rs_check() {
+  if ! rs_read "$1"; then rs_say "state missing $1"
+  elif [ "$RS_R" = "$2" ]; then rs_say "state ok $1"
+  else rs_say "state differs $1"; fi
+}
+rs_on() { command -v "$1" >/dev/null 2>&1; }
+# Docker always ships containerd as its engine: that alone is no runtime people pull with.
+rs_detect() {
+  RS_RT=
+  ! rs_on dockerd || RS_RT=" docker"
+  if rs_on containerd && { [ -z "$RS_RT" ] || rs_on kubelet || rs_on crictl || rs_on nerdctl; }; then RS_RT="$RS_RT containerd"; fi
+  ! { rs_on podman || rs_on crio; } || RS_RT="$RS_RT podman"
+  [ -n "$RS_RT" ] || rs_fail "no container runtime found (dockerd, containerd, podman, cri-o); choose one with --runtime"
+  RS_RT="$RS_RT "
+  rs_say "runtimes$RS_RT"
+}
+rs_rt() { case $RS_RT in *" $1 "*) return 0 ;; esac; return 1; }
+rs_containerd_path() {
+  grep -Eqs '^[[:space:]]*config_path[[:space:]]*=' /etc/containerd/config.toml ||
+    rs_say 'warn containerd reads /etc/containerd/certs.d only when config_path is set: add config_path = "/etc/containerd/certs.d" under [plugins."io.containerd.grpc.v1.cri".registry] in /etc/containerd/config.toml, then restart containerd'
+}
+# --hosts-entry: only for a name the node cannot resolve.
+rs_hosts_add() {
+  getent hosts "$1" >/dev/null 2>&1 && return 0
+  rs_read /etc/hosts || :
+  case $RS_R in "" | *"$RS_NL") ;; *) RS_R="$RS_R$RS_NL" ;; esac
+  rs_note "hosts $2 $1"
+  rs_write /etc/hosts "$RS_R$2 $1$RS_NL"
+  rs_say "change added $2 $1 to /etc/hosts"
+}
+rs_hosts_check() { if getent hosts "$1" >/dev/null 2>&1; then rs_say "state ok $1 resolves"; else rs_say "state missing $1 resolves"; fi; }
+# --system-trust: Debian-like or RHEL-like CA store.
+rs_sysdir() {
+  if rs_on update-ca-certificates; then RS_SD=/usr/local/share/ca-certificates
+  elif rs_on update-ca-trust; then RS_SD=/etc/pki/ca-trust/source/anchors
+  else rs_fail "--system-trust: the node has neither update-ca-certificates nor update-ca-trust"; fi
+}
+# rs_sysupdate [--fresh]: Debian's tool drops a removed CA from the bundle only with --fresh.
+rs_sysupdate() {
+  if rs_on update-ca-certificates; then update-ca-certificates "$@" >/dev/null; else update-ca-trust extract; fi
+  rs_say "change refreshed the system CA store"
+}
+rs_systrust() {
+  rs_sysdir
+  rs_read "$RS_SD/$1" && [ "$RS_R" = "$2" ] && return 0
+  rs_put "$RS_SD/$1" "$2"
+  rs_sysupdate
+}
+rs_systrust_check() { rs_sysdir; rs_check "$RS_SD/$1" "$2"; }
