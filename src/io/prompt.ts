@@ -5,6 +5,8 @@ export interface Prompter {
   input(message: string, initial?: string, validate?: (value: string) => true | string): Promise<string>;
   select(message: string, choices: { name: string; hint?: string }[], initial: string): Promise<string>;
   password(message: string, validate?: (value: string) => true | string): Promise<string>;
+  /** A line for the person between questions. */
+  note(line: string): void;
 }
 
 type Enquirer = { prompt(q: object): Promise<Record<string, unknown>> };
@@ -27,5 +29,6 @@ export async function createTerminalPrompter(): Promise<Prompter> {
       ask({ type: 'select', message, choices: choices.map((c) => ({ name: c.name, hint: c.hint })), initial }),
     // invisible, like sudo: asterisks would tell an onlooker the password's length
     password: (message, validate) => ask({ type: 'invisible', message, validate }),
+    note: (line) => process.stderr.write(`${line}\n`),
   };
 }

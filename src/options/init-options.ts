@@ -147,7 +147,7 @@ export async function askPasswordTwice(ask: Prompter, name: string): Promise<str
     const first = await ask.password(`Password for ${name}`, (v) => validateWith(() => validatePassword(v, name)));
     const second = await ask.password(`Repeat the password for ${name}`);
     if (first === second) return first;
-    process.stderr.write('The two passwords differ; try again.\n');
+    ask.note('The two passwords differ; try again.');
   }
 }
 

@@ -13,7 +13,7 @@ function scripted(answers: string[]): Prompter & { asked: string[] } {
     if (verdict !== true) throw new Error(`rejected ${a}: ${verdict}`);
     return a;
   };
-  return { asked, input: (m, _i, v) => next(m, v), select: (m) => next(m), password: (m, v) => next(m, v) };
+  return { asked, input: (m, _i, v) => next(m, v), select: (m) => next(m), password: (m, v) => next(m, v), note: (line) => void asked.push(`note: ${line}`) };
 }
 
 const env = (over: Partial<InitEnv> = {}): InitEnv => ({
@@ -46,7 +46,7 @@ describe('resolveInitAnswers', () => {
     const prompt = scripted(['one', 'two', 'same', 'same']);
     const a = await resolveInitAnswers({ host: ['h.lan'], user: ['u'], mode: 'tls', port: '5000' }, env({ interactive: true, prompt }));
     expect(a.users[0]!.password).toBe('same');
-    expect(prompt.asked).toHaveLength(4);
+    expect(prompt.asked).toEqual(['Password for u', 'Repeat the password for u', 'note: The two passwords differ; try again.', 'Password for u', 'Repeat the password for u']);
   });
 
   it('reads one password from stdin, without its trailing newline', async () => {

@@ -26,7 +26,7 @@ const htpasswd = () => readFileSync(join(dir, 'auth/htpasswd'), 'utf8');
 const scripted = (answers: string[]): Prompter & { asked: string[] } => {
   const asked: string[] = [];
   const next = async (m: string) => (asked.push(m), answers.shift()!);
-  return { asked, input: next, select: next, password: next };
+  return { asked, input: next, select: next, password: next, note: (line) => void asked.push(`note: ${line}`) };
 };
 
 beforeEach(() => {
@@ -42,7 +42,7 @@ describe('user add', () => {
   it('asks twice on a terminal, hashes at the recorded cost, keeps other lines and the mode', async () => {
     const prompt = scripted(['first', 'typo', 'pw', 'pw']);
     await userAdd('bob', { dir }, { prompt, interactive: true, out: out() });
-    expect(prompt.asked).toEqual(['Password for bob', 'Repeat the password for bob', 'Password for bob', 'Repeat the password for bob']);
+    expect(prompt.asked).toEqual(['Password for bob', 'Repeat the password for bob', 'note: The two passwords differ; try again.', 'Password for bob', 'Repeat the password for bob']);
     const bob = parseHtpasswd(htpasswd()).find((e) => e.user === 'bob')!;
     expect(bob.hash).toMatch(/^\$2[aby]\$04\$/);
     expect(verifyPassword('pw', bob.hash)).toBe(true);
