@@ -21,7 +21,7 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - start;
 }
 
-export async function benchInit(runs = 15): Promise<BenchRow[]> {
+export async function benchInit(runs = 21): Promise<BenchRow[]> {
   const root = mkdtempSync(join(tmpdir(), 'rs-bench-init-'));
   writeFileSync(join(root, 'recipe.sh'), OPENSSL_RECIPE);
   let i = 0;

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import { createLan, type Lan, type LanNode } from '../test/e2e/support/lan.js';
-import { isolateTrustRecords, removeRecordMountPoint } from '../test/e2e/support/trust-records.js';
 import { median, row, type BenchRow } from './report.js';
 
 const CLI = new URL('../dist/cli.js', import.meta.url).pathname;
@@ -21,7 +20,6 @@ export async function benchTrustNode(runs = 7): Promise<BenchRow[]> {
   let lan: Lan | undefined;
   try {
     lan = await createLan({ nodes: 10, name: 'tnb' });
-    await isolateTrustRecords(lan.nodes);
     const bundle = join(work, 'bundle');
     await execa(process.execPath, [CLI, 'init', '--dir', bundle, '--yes', '--host', lan.adminIp, '--port', String(PORT), '--json']);
     const ssh = ['--identity', lan.identityFile, '--ssh-option', 'IdentitiesOnly=yes', '--ssh-option', `UserKnownHostsFile=${lan.knownHostsFile}`,
@@ -70,7 +68,6 @@ export async function benchTrustNode(runs = 7): Promise<BenchRow[]> {
     ];
   } finally {
     await lan?.destroy();
-    await removeRecordMountPoint();
     rmSync(work, { recursive: true, force: true });
   }
 }

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { collect } from './cli-helpers.js';
+import { startBundleKeys } from '../pki/keys.js';
+import { resolveKeySizes } from '../options/parse.js';
 
 export function registerInit(program: Command): void {
   program
@@ -28,5 +30,11 @@ Examples:
   $ registry-setup init --yes --host 10.0.0.5 --host registry.lan
   $ echo "$PASS" | registry-setup init --host 10.0.0.5 --user ci --password-stdin
   $ registry-setup init --mode proxy --host registry.example.com --yes --dry-run`)
-    .action(async (opts) => (await import('./init.js')).init(opts));
+    .action(async (opts) => {
+      // Start both keys before loading init's modules (forge, yaml, handlebars): the
+      // imports then overlap key generation instead of preceding it.
+      const sizes = resolveKeySizes(opts);
+      const keys = opts.dryRun ? null : startBundleKeys(sizes.keySize, opts.caCert ? null : sizes.caKeySize);
+      return (await import('./init.js')).init(opts, { keys });
+    });
 }

@@ -8,7 +8,7 @@ import { applyFilePlan, existingPaths, formatMode, type PlannedFile } from '../i
 import { assertWritableDir } from '../io/preflight.js';
 import { createOutput, type Output } from '../io/output.js';
 import { createTerminalPrompter, type Prompter } from '../io/prompt.js';
-import { generateRsaKeyPair, type KeyPairPem } from '../pki/keys.js';
+import { startBundleKeys, type BundleKeys, type KeyPairPem } from '../pki/keys.js';
 import { issueCa, issueLeaf } from '../pki/issue.js';
 import { parseHost } from '../pki/hosts.js';
 import { loadOutsideCa } from '../pki/outside-ca.js';
@@ -22,6 +22,8 @@ export interface InitDeps {
   prompt?: Prompter;
   interactive?: boolean;
   out?: Output;
+  /** Keys already being generated (init.cli.ts starts them before this module loads). */
+  keys?: Promise<BundleKeys> | null;
 }
 
 /** The machine's non-loopback addresses, then its name: what the wizard offers as --host. */
@@ -54,7 +56,7 @@ export async function init(flags: InitFlags, deps: InitDeps = {}): Promise<void>
   const outsideCa = fixed.ca ? loadOutsideCa(fixed.ca.certFile, fixed.ca.keyFile, now, fixed.days) : null;
 
   // Keys are generated while the person answers the wizard: both start now, in parallel.
-  const keys = flags.dryRun ? null : startKeyGeneration(fixed.keySize, outsideCa ? null : fixed.caKeySize);
+  const keys = flags.dryRun ? null : (deps.keys ?? startBundleKeys(fixed.keySize, outsideCa ? null : fixed.caKeySize));
   const interactive = deps.interactive ?? Boolean(process.stdin.isTTY && process.stdout.isTTY);
   const prompt = deps.prompt ?? (interactive && !flags.yes ? await createTerminalPrompter() : undefined);
   const answers = await resolveInitAnswers(flags, {
@@ -84,12 +86,6 @@ export async function init(flags: InitFlags, deps: InitDeps = {}): Promise<void>
   const files = planBundleFiles(state, material);
   applyFilePlan(answers.dir, files, now.toISOString().replace(/[-:.]/g, ''), EMPTY_DIRS);
   printInitSummary(out, { dir: resolve(answers.dir), state, files, users: answers.users, replaced: existing.length > 0 });
-}
-
-function startKeyGeneration(leafBits: number, caBits: number | null): Promise<{ leaf: KeyPairPem; ca: KeyPairPem | null }> {
-  const both = Promise.all([generateRsaKeyPair(leafBits), caBits ? generateRsaKeyPair(caBits) : null]).then(([leaf, ca]) => ({ leaf, ca }));
-  both.catch(() => {}); // awaited later; a wizard error must not surface as an unhandled rejection first
-  return both;
 }
 
 function issueOwnCa(keys: KeyPairPem, answers: InitAnswers, now: Date) {

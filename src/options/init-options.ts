@@ -3,7 +3,7 @@ import { MODES, type Mode } from '../bundle/state.js';
 import { parseHost } from '../pki/hosts.js';
 import { generatePassword, validatePassword, validateUserName, DEFAULT_BCRYPT_COST } from '../render/htpasswd.js';
 import type { Prompter } from '../io/prompt.js';
-import { parseChoice, parseIntFlag, parseKeySize, parsePort, splitList } from './parse.js';
+import { parseChoice, parseIntFlag, parsePort, resolveKeySizes, splitList } from './parse.js';
 
 /** Flags as commander hands them over: strings, repeatable ones as arrays. */
 export interface InitFlags {
@@ -59,8 +59,7 @@ export const MAX_LEAF_DAYS_APPLE = 825;
 
 /** The parts that need no question: checked first, so bad flags fail before any prompt. */
 export function resolveFixedFlags(flags: InitFlags) {
-  const keySize = flags.keySize === undefined ? 2048 : parseKeySize(flags.keySize, '--key-size');
-  const caKeySize = flags.caKeySize === undefined ? 4096 : parseKeySize(flags.caKeySize, '--ca-key-size');
+  const { keySize, caKeySize } = resolveKeySizes(flags);
   const days = flags.days === undefined ? MAX_LEAF_DAYS_APPLE : parseIntFlag(flags.days, '--days', 1, 3650);
   const caDays = flags.caDays === undefined ? 3650 : parseIntFlag(flags.caDays, '--ca-days', 1, 36500);
   const bcryptCost = flags.bcryptCost === undefined ? DEFAULT_BCRYPT_COST : parseIntFlag(flags.bcryptCost, '--bcrypt-cost', 4, 14);

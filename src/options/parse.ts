@@ -29,3 +29,11 @@ export function parseKeySize(value: string | number, flag: string): number {
 export function splitList(text: string): string[] {
   return text.split(/[\s,]+/).filter(Boolean);
 }
+
+/** Key sizes from --key-size/--ca-key-size; light, because init starts keys before loading anything heavy. */
+export function resolveKeySizes(flags: { keySize?: string; caKeySize?: string }): { keySize: number; caKeySize: number } {
+  return {
+    keySize: flags.keySize === undefined ? 2048 : parseKeySize(flags.keySize, '--key-size'),
+    caKeySize: flags.caKeySize === undefined ? 4096 : parseKeySize(flags.caKeySize, '--ca-key-size'),
+  };
+}

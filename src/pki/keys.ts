@@ -23,3 +23,15 @@ export function generateRsaKeyPair(bits: number): Promise<KeyPairPem> {
     );
   });
 }
+
+export interface BundleKeys {
+  leaf: KeyPairPem;
+  ca: KeyPairPem | null; // null when an outside CA signs
+}
+
+/** Both keys at once, on two threads; awaited later, so a rejection is not reported as unhandled first. */
+export function startBundleKeys(leafBits: number, caBits: number | null): Promise<BundleKeys> {
+  const both = Promise.all([generateRsaKeyPair(leafBits), caBits ? generateRsaKeyPair(caBits) : null]).then(([leaf, ca]) => ({ leaf, ca }));
+  both.catch(() => {});
+  return both;
+}

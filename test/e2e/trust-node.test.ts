@@ -10,7 +10,6 @@ import { freePort } from './support/net.js';
 import { buildOciLayout } from './support/oci-image.js';
 import { pushLayout } from './support/skopeo.js';
 import { canRunPeers } from './support/require-peers.js';
-import { isolateTrustRecords, removeRecordMountPoint } from './support/trust-records.js';
 
 /**
  * Issue 3's proof: the built CLI, real ssh into network-namespace nodes that each run their
@@ -52,13 +51,11 @@ describe.skipIf(!canRunPeers(PEERS))('trust-node against a real lan and a real r
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'rs-trust-e2e-'));
-    await execa('npx', ['tsc', '-p', '.'], { cwd: REPO, reject: false }); // dist must match the source under test
     lan = await createLan({
       nodes: 9,
       name: 'tn',
       nodeSpecs: [{}, {}, { daemonJson: `${JSON.stringify(KEPT, null, 2)}\n` }, { daemonJson: '{"insecure-registries": [' }, {}, {}, {}, { daemonJson: `${JSON.stringify(KEPT, null, 2)}\n` }, { daemonJson: null }],
     });
-    await isolateTrustRecords(lan.nodes);
     [tls, insecure] = await Promise.all([startRegistry('tls'), startRegistry('insecure')]);
     const layout = join(work, 'oci');
     await buildOciLayout(layout, 'v1');
@@ -76,7 +73,6 @@ describe.skipIf(!canRunPeers(PEERS))('trust-node against a real lan and a real r
   afterAll(async () => {
     await Promise.all([tls?.service.stop(), insecure?.service.stop()]);
     await lan?.destroy();
-    await removeRecordMountPoint();
     if (work) await rm(work, { recursive: true, force: true });
   });
 

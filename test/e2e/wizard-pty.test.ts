@@ -23,7 +23,7 @@ async function waitFor(text: string | RegExp, timeoutMs = 15_000): Promise<strin
   }
 }
 
-const type = async (after: string, ...keys: string[]) => {
+const type = async (after: string | RegExp, ...keys: string[]) => {
   await waitFor(after);
   tmux('send-keys', '-t', SESSION, ...keys);
 };

@@ -58,7 +58,7 @@ export class LanNode {
   /** Writes the node dir (config, host key) and returns the public host key line "type base64". */
   async prepare(): Promise<string> {
     const d = this.dir;
-    await Promise.all(['etc-docker', 'var-lib-docker', 'var-lib-containerd'].map((s) => mkdir(join(d, s))));
+    await Promise.all(['etc-docker', 'var-lib-docker', 'var-lib-containerd', 'var-lib-registry-setup'].map((s) => mkdir(join(d, s))));
     const daemonJson = this.p.spec.daemonJson === undefined ? JSON.stringify(DEFAULT_DAEMON_CONFIG) : this.p.spec.daemonJson;
     if (daemonJson !== null) await writeFile(join(d, 'etc-docker/daemon.json'), daemonJson);
     await writeFile(join(d, 'sshd_config'), this.sshdConfig());
@@ -101,6 +101,8 @@ export class LanNode {
       `mount --bind ${d('etc-docker')} /etc/docker`,
       `mount --bind ${d('var-lib-docker')} /var/lib/docker`,
       `mount --bind ${d('var-lib-containerd')} /var/lib/containerd`,
+      // trust-node's records of what it changed on this node
+      `mount --bind ${d('var-lib-registry-setup')} /var/lib/registry-setup`,
       // Own /run: own docker.pid, docker.sock and sshd pid.
       'mount -t tmpfs tmpfs /run && mkdir -p /run/sshd',
       `dockerd ${flags} >${d('dockerd.log')} 2>&1 &`,
