@@ -11,8 +11,8 @@ async function main(argv: string[]): Promise<number> {
     .version(process.env.npm_package_version ?? '0.1.0')
     .option('--verbose', 'show stack traces on errors')
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(str) })
-    .showHelpAfterError('(run with --help for usage)')
+    // commander's own usage errors get the same one-line shape as ours
+    .configureOutput({ outputError: (str, write) => write(`${str.trim().replace(/^error: /, 'registry-setup: ')} (see --help)\n`) })
     .addHelpText('after', `
 Get started:
   $ registry-setup init                                # wizard: writes ./registry

@@ -11,7 +11,11 @@ export function parseHost(raw: string, flag = '--host'): Host {
   const version = isIP(value);
   if (version === 4 || version === 6) return { kind: 'ip', value, version };
   const labels = value.split('.');
-  const wildcardOk = labels[0] === '*' && labels.length >= 3;
+  if (labels[0] === '*' && labels.length < 3) {
+    // clients (OpenSSL among them) refuse a wildcard directly under a top-level name
+    throw new UsageError(`${flag} ${JSON.stringify(raw)}: a wildcard needs two labels after '*.' (like *.apps.example.com)`);
+  }
+  const wildcardOk = labels[0] === '*';
   const rest = wildcardOk ? labels.slice(1) : labels;
   const looksNumeric = /^[0-9.]+$/.test(value);
   if (value.length === 0 || value.length > 253 || looksNumeric || !rest.every((l) => LABEL.test(l))) {

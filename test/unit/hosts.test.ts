@@ -11,7 +11,11 @@ describe('parseHost', () => {
     ['*.example.com', { kind: 'dns', value: '*.example.com' }],
   ])('accepts %s', (raw, host) => expect(parseHost(raw)).toEqual(host));
 
-  it.each(['10.0.0.300', '1.2.3', 'bad_name.lan', '-lead.lan', 'a..b', '*.com', 'foo.*.com', '', 'x'.repeat(64) + '.lan'])(
+  it('explains why a wildcard under a top-level name is refused', () => {
+    expect(() => parseHost('*.lan')).toThrow(`--host "*.lan": a wildcard needs two labels after '*.' (like *.apps.example.com)`);
+  });
+
+  it.each(['10.0.0.300', '1.2.3', 'bad_name.lan', '-lead.lan', 'a..b', 'foo.*.com', '*.*.lan', '', 'x'.repeat(64) + '.lan'])(
     'rejects %j naming the flag',
     (raw) => expect(() => parseHost(raw)).toThrow(/^--host .* is neither an IP address nor a valid DNS name$/),
   );
