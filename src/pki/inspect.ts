@@ -55,7 +55,8 @@ export function describeCert(cert: X509Certificate, now: Date): CertSummary {
     fingerprint256: cert.fingerprint256,
     notBefore: new Date(cert.validFrom).toISOString(),
     notAfter: notAfter.toISOString(),
-    daysLeft: Math.floor((notAfter.getTime() - now.getTime()) / DAY_MS),
+    // nearest whole day: a 20-day certificate issued a moment ago has 20 days left, not 19
+    daysLeft: Math.round((notAfter.getTime() - now.getTime()) / DAY_MS),
     isCa: cert.ca,
   };
 }
