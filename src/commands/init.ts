@@ -49,13 +49,13 @@ export async function init(flags: InitFlags, deps: InitDeps = {}): Promise<void>
   const out = deps.out ?? createOutput({ json: flags.json });
   const fixed = resolveFixedFlags(flags);
   assertWritableDir(fixed.dir);
-  const existing = existingPaths(fixed.dir, Object.values(BUNDLE_FILES).map((path) => ({ path, contents: '', mode: 0 })));
+  const existing = existingPaths(fixed.dir, Object.values(BUNDLE_FILES));
   if (existing.length > 0 && !flags.force) {
     throw new FailError(`${fixed.dir} already holds a bundle (${existing[0]}); pass --force to replace it (old files are kept in .replaced-*)`);
   }
   const outsideCa = fixed.ca ? loadOutsideCa(fixed.ca.certFile, fixed.ca.keyFile, now, fixed.days) : null;
 
-  // Keys are generated while the person answers the wizard: both start now, in parallel.
+  // Keys are generated while the person answers the wizard (init.cli.ts has usually started them already).
   const keys = flags.dryRun ? null : (deps.keys ?? startBundleKeys(fixed.keySize, outsideCa ? null : fixed.caKeySize));
   const interactive = deps.interactive ?? Boolean(process.stdin.isTTY && process.stdout.isTTY);
   const prompt = deps.prompt ?? (interactive && !flags.yes ? await createTerminalPrompter() : undefined);

@@ -17,9 +17,9 @@ export function formatMode(mode: number): string {
   return `0${mode.toString(8)}`;
 }
 
-/** Planned paths that already exist under dir: without --force these stop init. */
-export function existingPaths(dir: string, files: readonly PlannedFile[]): string[] {
-  return files.map((f) => f.path).filter((p) => existsSync(join(dir, p)));
+/** Which of these relative paths already exist under dir: without --force they stop init. */
+export function existingPaths(dir: string, paths: readonly string[]): string[] {
+  return paths.filter((p) => existsSync(join(dir, p)));
 }
 
 /** A run killed with SIGKILL cannot clean up; the next run removes what it left. */

@@ -28,7 +28,7 @@ describe('applyFilePlan', () => {
     mkdirSync(join(dir, 'ca'));
     writeFileSync(join(dir, 'ca/ca.key'), 'OLD');
     writeFileSync(join(dir, 'images.txt'), 'mine');
-    expect(existingPaths(dir, files)).toEqual(['ca/ca.key']);
+    expect(existingPaths(dir, files.map((f) => f.path))).toEqual(['ca/ca.key']);
     applyFilePlan(dir, files, 'S1');
     expect(readFileSync(join(dir, 'ca/ca.key'), 'utf8')).toBe('KEY');
     expect(readFileSync(join(dir, '.replaced-S1/ca/ca.key'), 'utf8')).toBe('OLD');
