@@ -99,6 +99,18 @@ describe('init: bad input', () => {
 });
 
 describe('init: output and outside CAs', () => {
+  it('refuses an outside CA that ends before the server certificate would', async () => {
+    const d = fresh();
+    openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'short.key', '-out', 'short.crt', '-subj', '/CN=Short CA', '-days', '30',
+      '-addext', 'basicConstraints=critical,CA:TRUE'], d);
+    const r = await runCli([...base, '--dir', join(d, 'reg'), '--ca-cert', join(d, 'short.crt'), '--ca-key', join(d, 'short.key')]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/^registry-setup: --ca-cert .*short\.crt expires on \d{4}-\d\d-\d\d, before a 825-day server certificate would; lower --days$/);
+    expect(existsSync(join(d, 'reg'))).toBe(false);
+    const ok = await runCli([...base, '--dir', join(d, 'reg'), '--days', '20', '--ca-cert', join(d, 'short.crt'), '--ca-key', join(d, 'short.key')]);
+    expect(ok.exitCode).toBe(0);
+  });
+
   it('--dry-run lists files with modes and writes nothing', async () => {
     const dir = join(fresh(), 'reg');
     const r = await runCli([...base, '--dir', dir, '--mode', 'proxy', '--dry-run']);
