@@ -1,3 +1,4 @@
+import { isoDay } from '../pki/dates.js';
 import { reloadCommand } from './reload.js';
 import { BUNDLE_FILES, type Mode } from './state.js';
 
@@ -47,7 +48,7 @@ export function assessProbe(p: ProbeResult, diskFingerprint256: string, dir: str
     problems.push(`the registry at ${p.address} fails TLS verification with ${BUNDLE_FILES.caCert}: ${p.tlsError ?? 'unknown reason'}`);
   }
   if (served === 'stale') {
-    const until = p.servedNotAfter ? ` (valid until ${p.servedNotAfter.slice(0, 10)})` : '';
+    const until = p.servedNotAfter ? ` (valid until ${isoDay(p.servedNotAfter)})` : '';
     problems.push(
       `the registry at ${p.address} serves an older certificate${until} than ${BUNDLE_FILES.cert}: it reads it only at start-up; run ${reloadCommand(dir, mode)}`,
     );

@@ -1,3 +1,4 @@
+import { isoDay } from '../pki/dates.js';
 import { describeCert, chainsTo, keyMatchesCert, sanFor, type CertSummary } from '../pki/inspect.js';
 import { caExpiryAdvice, renewalDue, verdictFor, type Verdict } from '../pki/renewal.js';
 import { dialableHosts, registryAddress } from '../pki/hosts.js';
@@ -67,10 +68,9 @@ export function assessBundle(b: LoadedBundle, now: Date, windowDays: number, pro
   const probeReport = probe && assessProbe(probe, b.cert.fingerprint256, b.dir, state.mode);
 
   const problems: string[] = [];
-  const day = (iso: string) => iso.slice(0, 10);
   // An insecure bundle serves plain HTTP: its certificate is never presented, so its age is no problem.
   if (state.mode !== 'insecure' && cert.verdict !== 'ok') {
-    const when = cert.verdict === 'expired' ? `expired on ${day(cert.notAfter)}` : `expires in ${cert.daysLeft} days (${day(cert.notAfter)})`;
+    const when = cert.verdict === 'expired' ? `expired on ${isoDay(cert.notAfter)}` : `expires in ${cert.daysLeft} days (${isoDay(cert.notAfter)})`;
     problems.push(`the server certificate ${when}: run registry-setup renew`);
   }
   const caAdvice = caExpiryAdvice(new Date(ca.notAfter), now, windowDays);

@@ -8,6 +8,7 @@ import { applyFilePlan, existingPaths, formatMode, type PlannedFile } from '../i
 import { assertWritableDir } from '../io/preflight.js';
 import { createOutput, type Output } from '../io/output.js';
 import { createTerminalPrompter, type Prompter } from '../io/prompt.js';
+import { compactStamp } from '../pki/dates.js';
 import { startBundleKeys, type BundleKeys, type KeyPairPem } from '../pki/keys.js';
 import { issueCa, issueLeaf } from '../pki/issue.js';
 import { parseHost } from '../pki/hosts.js';
@@ -84,7 +85,7 @@ export async function init(flags: InitFlags, deps: InitDeps = {}): Promise<void>
     htpasswd: formatHtpasswd(answers.users.map((u) => ({ user: u.name, hash: hashPassword(u.password, answers.bcryptCost) }))),
   };
   const files = planBundleFiles(state, material);
-  applyFilePlan(answers.dir, files, now.toISOString().replace(/[-:.]/g, ''), EMPTY_DIRS);
+  applyFilePlan(answers.dir, files, compactStamp(now), EMPTY_DIRS);
   printInitSummary(out, { dir: resolve(answers.dir), state, files, users: answers.users, replaced: existing.length > 0 });
 }
 

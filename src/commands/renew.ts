@@ -15,6 +15,7 @@ import { parseHost } from '../pki/hosts.js';
 import { certSans, chainsTo, keyMatchesCert, parseCert, parseKey } from '../pki/inspect.js';
 import { issueLeaf } from '../pki/issue.js';
 import { generateRsaKeyPair } from '../pki/keys.js';
+import { isoDay } from '../pki/dates.js';
 import { loadOutsideCa, type OutsideCa } from '../pki/outside-ca.js';
 import { caExpiryAdvice, decideRenewal, leafDays } from '../pki/renewal.js';
 
@@ -41,15 +42,14 @@ export async function renew(flags: RenewFlags, deps: RenewDeps = {}): Promise<vo
     certSans: certSans(b.cert), recordedHosts: b.state.hosts, addHosts: opts.addHosts,
   });
   if (!decision.renew) {
-    const due = decision.due.toISOString().slice(0, 10);
     if (out.isJson) return out.json({ renewed: false, notAfter: new Date(b.cert.validTo).toISOString(), due: decision.due.toISOString() });
-    return out.print(`Nothing to do: ${BUNDLE_FILES.cert} is valid until ${new Date(b.cert.validTo).toISOString().slice(0, 10)}; renewal is due on ${due} (window ${opts.windowDays} days).`);
+    return out.print(`Nothing to do: ${BUNDLE_FILES.cert} is valid until ${isoDay(new Date(b.cert.validTo))}; renewal is due on ${isoDay(decision.due)} (window ${opts.windowDays} days).`);
   }
 
   const requested = opts.days ?? b.state.days;
   const { days, cappedByCa } = leafDays(requested, caNotAfter, now);
   const ca = signingCa(b, opts, now, days); // before any warning: a refusal is one line
-  if (cappedByCa) out.warn(`the CA ends on ${caNotAfter.toISOString().slice(0, 10)}, so the new certificate is cut to ${days} days instead of ${requested}`);
+  if (cappedByCa) out.warn(`the CA ends on ${isoDay(caNotAfter)}, so the new certificate is cut to ${days} days instead of ${requested}`);
   if (days > MAX_LEAF_DAYS_APPLE) out.warn(`--days ${days} is over ${MAX_LEAF_DAYS_APPLE}: Apple clients reject such certificates`);
   if (days <= opts.windowDays) out.warn(`a ${days}-day certificate is always within the ${opts.windowDays}-day window: every renew will replace it`);
   const state = renewedState(b.state, decision.hosts, days);
@@ -139,7 +139,7 @@ function report(out: Output, r: Renewed): void {
     return out.json({ renewed: true, reason: r.reason, serial: r.cert.serialNumber, sans: certSans(r.cert), notAfter,
       addedHosts: r.addedHosts, backups: r.backups, stateUpdated: r.stateChanged, reloaded: r.reloaded, reloadCommand: command });
   }
-  out.print(`${out.green('✔')} Renewed ${BUNDLE_FILES.cert} (${r.reason}): serial ${r.cert.serialNumber}, valid until ${notAfter.slice(0, 10)}, for ${certSans(r.cert).join(', ')}`);
+  out.print(`${out.green('✔')} Renewed ${BUNDLE_FILES.cert} (${r.reason}): serial ${r.cert.serialNumber}, valid until ${isoDay(notAfter)}, for ${certSans(r.cert).join(', ')}`);
   out.print(`  The CA is unchanged, so nodes that trust ${BUNDLE_FILES.caCert} need nothing.`);
   if (r.stateChanged) out.print(`  ${BUNDLE_FILES.state} now records ${r.addedHosts.length ? `the new hosts (${r.addedHosts.join(', ')}) and ` : ''}the validity.`);
   out.print(`  Old files kept as: ${r.backups.map((p) => p.slice(r.dir.length + 1)).join(', ')}`);

@@ -1,19 +1,19 @@
+import { isoDay } from '../pki/dates.js';
 import type { CertStatus, StatusReport } from '../bundle/assess.js';
 import type { ProbeReport } from '../bundle/assess-probe.js';
 import { BUNDLE_FILES } from '../bundle/state.js';
 import type { Output } from '../io/output.js';
 
-const day = (iso: string) => iso.slice(0, 10);
 
 function verdictText(out: Output, c: CertStatus): string {
   if (c.verdict === 'expired') return out.red('EXPIRED');
-  if (c.verdict === 'expiring') return out.yellow(`EXPIRING (renewal was due ${day(c.renewalDue)})`);
+  if (c.verdict === 'expiring') return out.yellow(`EXPIRING (renewal was due ${isoDay(c.renewalDue)})`);
   return out.green('ok');
 }
 
 function validity(out: Output, c: CertStatus): string {
   const left = c.daysLeft < 0 ? `${-c.daysLeft} days ago` : `${c.daysLeft} days left`;
-  return `${day(c.notBefore)} → ${day(c.notAfter)} (${left})  ${verdictText(out, c)}`;
+  return `${isoDay(c.notBefore)} → ${isoDay(c.notAfter)} (${left})  ${verdictText(out, c)}`;
 }
 
 const row = (label: string, value: string) => `  ${label.padEnd(10)} ${value}`;
@@ -25,7 +25,7 @@ function probeLines(out: Output, p: ProbeReport): string[] {
     lines.push(row('TLS', p.tlsVerified ? out.green(`verified with ${BUNDLE_FILES.caCert}`) : out.red(`NOT verified: ${p.tlsError ?? 'unknown'}`)));
     lines.push(row('served', p.served === 'current'
       ? out.green(`${BUNDLE_FILES.cert} (current)`)
-      : out.yellow(`a different certificate, serial ${p.servedSerial}, until ${day(p.servedNotAfter ?? '')} (stale)`)));
+      : out.yellow(`a different certificate, serial ${p.servedSerial}, until ${isoDay(p.servedNotAfter ?? '')} (stale)`)));
   }
   if (p.v2Status !== undefined) {
     const note = p.tlsVerified === null ? ' (insecure mode: no authentication)' : p.authRequired ? ' without credentials' : '';
@@ -65,7 +65,7 @@ export function printStatus(out: Output, r: StatusReport): void {
     '',
   ];
   if (r.ok) {
-    lines.push(`${out.green('✔')} All is well. The server certificate is due for renewal on ${day(cert.renewalDue)} (window ${r.windowDays} days).`);
+    lines.push(`${out.green('✔')} All is well. The server certificate is due for renewal on ${isoDay(cert.renewalDue)} (window ${r.windowDays} days).`);
   } else {
     lines.push(out.bold('Needs action:'), ...r.problems.map((p) => `  • ${p}`));
   }

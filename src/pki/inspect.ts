@@ -1,7 +1,7 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
+import { DAY_MS } from './dates.js';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface CertSummary {
   subject: string;

@@ -1,10 +1,10 @@
 import { sign } from 'node:crypto';
 import forge from 'node-forge';
 import type { Host } from './hosts.js';
+import { DAY_MS } from './dates.js';
 
 /** Tolerates clients whose clocks run a little behind the host that issued. */
 export const CLOCK_SKEW_MS = 60 * 60 * 1000;
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface Validity {
   now: Date;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { keyMatchesCert, parseCert, parseKey } from './inspect.js';
+import { DAY_MS, isoDay } from './dates.js';
 
 export interface OutsideCa {
   certPem: string;
@@ -27,9 +28,9 @@ export function loadOutsideCa(certFile: string, keyFile: string, now: Date, days
   if (!keyMatchesCert(cert, key)) throw new UsageError(`--ca-key ${keyFile} does not match --ca-cert ${certFile}`);
   if (key.asymmetricKeyType !== 'rsa') throw new UsageError(`--ca-key ${keyFile} is ${key.asymmetricKeyType}; only RSA CA keys are supported`);
   const notAfter = new Date(cert.validTo);
-  if (notAfter <= now) throw new UsageError(`--ca-cert ${certFile} expired on ${notAfter.toISOString().slice(0, 10)}`);
-  if (notAfter.getTime() < now.getTime() + days * 86_400_000) {
-    throw new UsageError(`--ca-cert ${certFile} expires on ${notAfter.toISOString().slice(0, 10)}, before a ${days}-day server certificate would; lower --days`);
+  if (notAfter <= now) throw new UsageError(`--ca-cert ${certFile} expired on ${isoDay(notAfter)}`);
+  if (notAfter.getTime() < now.getTime() + days * DAY_MS) {
+    throw new UsageError(`--ca-cert ${certFile} expires on ${isoDay(notAfter)}, before a ${days}-day server certificate would; lower --days`);
   }
   // forge wants PKCS#1 for RSA; a PKCS#8 file from cfssl or openssl is re-encoded in memory.
   return { certPem, keyPem: key.export({ type: 'pkcs1', format: 'pem' }).toString() };

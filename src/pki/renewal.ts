@@ -1,10 +1,9 @@
 import { parseHost } from './hosts.js';
 import { sanFor } from './inspect.js';
+import { DAY_MS, isoDay } from './dates.js';
 
 /** status calls a certificate "expiring", and renew replaces it, this many days before it ends. */
 export const RENEWAL_WINDOW_DAYS = 30;
-
-export const DAY_MS = 24 * 60 * 60 * 1000;
 
 export type Verdict = 'ok' | 'expiring' | 'expired';
 
@@ -89,7 +88,7 @@ export function leafDays(requested: number, caNotAfter: Date, now: Date): { days
 export function caExpiryAdvice(caNotAfter: Date, now: Date, windowDays: number): string | null {
   const verdict = verdictFor(caNotAfter, now, windowDays);
   if (verdict === 'ok') return null;
-  const date = caNotAfter.toISOString().slice(0, 10);
+  const date = isoDay(caNotAfter);
   const when = verdict === 'expired' ? `expired on ${date}` : `expires on ${date}`;
   return (
     `the CA (ca/ca.crt) ${when}; renew never replaces the CA, since every node trusts exactly that one. ` +

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
+import { compactStamp } from '../pki/dates.js';
 import { readScriptAsset } from './script-assets.js';
 import { shellCommand, shellQuote } from './shell-quote.js';
 
@@ -67,7 +68,7 @@ export function planTrust(req: TrustRequest): TrustPlan {
     hostNames: req.hostsEntryIp ? [...new Set(req.addresses.map(hostOf).filter((h) => isIP(h) === 0))] : [],
     systemTrustFile: certs && req.systemTrust ? `registry-setup-${fingerprint(ca).slice(0, 16)}.crt` : null,
     // Milliseconds: two runs within one second must not share a backup name.
-    stamp: req.now.toISOString().replace(/[-:.]/g, ''),
+    stamp: compactStamp(req.now),
   };
 }
 
