@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { FailError, UsageError } from '../errors.js';
 import { BUNDLE_FILES, readBundleState, type BundleState } from '../bundle/state.js';
 import { dialableHosts, parseHost, registryAddress } from '../pki/hosts.js';
+import { isOnePemCertificate } from '../pki/inspect.js';
 import { parseChoice, parseIntFlag, parsePort } from '../options/parse.js';
 import type { SshOptions } from '../remote/ssh-runner.js';
 import { dedupeTargets, parseInventory, parseTarget, type SshTarget } from '../remote/ssh-target.js';
@@ -133,7 +134,7 @@ function readCa(file: string, readFile: (p: string) => string): string {
   } catch (err) {
     throw new FailError(`certs mode needs the bundle's CA, and ${file} cannot be read: ${(err as Error).message}`);
   }
-  if (!/^-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\r?\n?$/.test(pem)) {
+  if (!isOnePemCertificate(pem)) {
     throw new FailError(`${file} is not one PEM certificate`);
   }
   return pem;

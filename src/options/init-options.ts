@@ -3,7 +3,7 @@ import { MODES, type Mode } from '../bundle/state.js';
 import { parseHost } from '../pki/hosts.js';
 import { generatePassword, validatePassword, validateUserName, DEFAULT_BCRYPT_COST } from '../render/htpasswd.js';
 import type { Prompter } from '../io/prompt.js';
-import { parseChoice, parseIntFlag, parsePort, resolveKeySizes, splitList } from './parse.js';
+import { parseCaPair, parseChoice, parseIntFlag, parsePort, resolveKeySizes, splitList } from './parse.js';
 
 /** Flags as commander hands them over: strings, repeatable ones as arrays. */
 export interface InitFlags {
@@ -63,15 +63,14 @@ export function resolveFixedFlags(flags: InitFlags) {
   const days = flags.days === undefined ? MAX_LEAF_DAYS_APPLE : parseIntFlag(flags.days, '--days', 1, 3650);
   const caDays = flags.caDays === undefined ? 3650 : parseIntFlag(flags.caDays, '--ca-days', 1, 36500);
   const bcryptCost = flags.bcryptCost === undefined ? DEFAULT_BCRYPT_COST : parseIntFlag(flags.bcryptCost, '--bcrypt-cost', 4, 14);
-  if (Boolean(flags.caCert) !== Boolean(flags.caKey)) throw new UsageError('--ca-cert and --ca-key go together: pass both, or neither');
-  if (!flags.caCert && days > caDays) throw new UsageError(`--days ${days} outlives the CA (--ca-days ${caDays}); clients would stop trusting it early`);
+  const ca = parseCaPair(flags);
+  if (!ca && days > caDays) throw new UsageError(`--days ${days} outlives the CA (--ca-days ${caDays}); clients would stop trusting it early`);
   const mode = flags.mode === undefined ? undefined : parseChoice(flags.mode, '--mode', MODES);
   const port = flags.port === undefined ? undefined : parsePort(flags.port);
   const hosts = flags.host?.map((h) => parseHost(h).value);
   const users = flags.user?.map((u) => validateUserName(u));
   if (mode === 'insecure' && users?.length) throw new UsageError('--user cannot be used with --mode insecure: basic auth needs TLS');
   if (flags.passwordStdin && users?.length !== 1) throw new UsageError('--password-stdin reads one password, so it needs exactly one --user');
-  const ca = flags.caCert && flags.caKey ? { certFile: flags.caCert, keyFile: flags.caKey } : undefined;
   return { keySize, caKeySize, days, caDays, bcryptCost, mode, port, hosts, users, ca, dir: flags.dir ?? './registry' };
 }
 

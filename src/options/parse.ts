@@ -37,3 +37,9 @@ export function resolveKeySizes(flags: { keySize?: string; caKeySize?: string })
     caKeySize: flags.caKeySize === undefined ? 4096 : parseKeySize(flags.caKeySize, '--ca-key-size'),
   };
 }
+
+/** --ca-cert/--ca-key, for init and renew: both or neither. */
+export function parseCaPair(flags: { caCert?: string; caKey?: string }): { certFile: string; keyFile: string } | undefined {
+  if (Boolean(flags.caCert) !== Boolean(flags.caKey)) throw new UsageError('--ca-cert and --ca-key go together: pass both, or neither');
+  return flags.caCert && flags.caKey ? { certFile: flags.caCert, keyFile: flags.caKey } : undefined;
+}

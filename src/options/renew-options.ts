@@ -1,7 +1,6 @@
-import { UsageError } from '../errors.js';
 import { parseHost } from '../pki/hosts.js';
 import { RENEWAL_WINDOW_DAYS } from '../pki/renewal.js';
-import { parseIntFlag } from './parse.js';
+import { parseCaPair, parseIntFlag } from './parse.js';
 
 /** Flags as commander hands them to renew. */
 export interface RenewFlags {
@@ -39,14 +38,14 @@ export function parseWithin(value: string | undefined): number {
 export function resolveRenewFlags(flags: RenewFlags): RenewOptions {
   const windowDays = parseWithin(flags.within);
   const days = flags.days === undefined ? undefined : parseIntFlag(flags.days, '--days', 1, 3650);
-  if (Boolean(flags.caCert) !== Boolean(flags.caKey)) throw new UsageError('--ca-cert and --ca-key go together: pass both, or neither');
+  const ca = parseCaPair(flags);
   return {
     dir: flags.dir ?? './registry',
     windowDays,
     days,
     force: Boolean(flags.force),
     addHosts: (flags.addHost ?? []).map((h) => parseHost(h, '--add-host').value),
-    ca: flags.caCert && flags.caKey ? { certFile: flags.caCert, keyFile: flags.caKey } : undefined,
+    ca,
     reload: Boolean(flags.reload),
     dryRun: Boolean(flags.dryRun),
   };

@@ -3,6 +3,11 @@ import { isIP } from 'node:net';
 import { DAY_MS } from './dates.js';
 
 
+/** Exactly one PEM certificate and nothing else: what trust-node may send to a node as ca.crt. */
+export function isOnePemCertificate(text: string): boolean {
+  return /^-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\r?\n?$/.test(text);
+}
+
 export interface CertSummary {
   subject: string;
   issuer: string;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { compactStamp } from '../pki/dates.js';
+import { isOnePemCertificate } from '../pki/inspect.js';
 import { readScriptAsset } from './script-assets.js';
 import { shellCommand, shellQuote } from './shell-quote.js';
 
@@ -44,7 +45,6 @@ export interface TrustPlan extends TrustRequest {
 // Checked again here, although options already validated them: these strings end up in
 // paths, TOML and JSON on the node, so nothing but host[:port] characters may pass.
 const ADDRESS = /^(?:\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?)(?::[0-9]{1,5})?$/;
-const PEM = /^-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\r?\n?$/;
 
 export function hostOf(address: string): string {
   return address.startsWith('[') ? address.slice(1, address.indexOf(']')) : address.replace(/:[0-9]+$/, '');
@@ -53,7 +53,7 @@ export function hostOf(address: string): string {
 export function planTrust(req: TrustRequest): TrustPlan {
   for (const a of req.addresses) if (!ADDRESS.test(a)) throw new Error(`not a registry address: ${JSON.stringify(a)}`);
   const certs = req.mode === 'certs';
-  if (certs && req.action !== 'untrust' && !(req.caPem && PEM.test(req.caPem))) {
+  if (certs && req.action !== 'untrust' && !(req.caPem && isOnePemCertificate(req.caPem))) {
     throw new Error('certs mode needs the CA as one PEM certificate');
   }
   const ca = req.caPem ?? '';
