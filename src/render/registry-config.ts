@@ -3,7 +3,6 @@ import type { Mode } from '../bundle/state.js';
 
 /** Where the registry container sees what docker-compose.yml mounts. */
 export const CONTAINER_PATHS = {
-  config: '/etc/docker/registry/config.yml',
   data: '/var/lib/registry',
   certs: '/certs',
   auth: '/auth',

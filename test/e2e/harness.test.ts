@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCompose, registryConfigMount, registryConfigPath } from './support/compose-file.js';
 import { type Stack, startStack } from './support/compose-stack.js';
 import { isPortOpen } from './support/net.js';
 import { type OciImage, buildOciLayout } from './support/oci-image.js';
@@ -79,7 +80,7 @@ async function makeTlsBundle(dir: string, port: number) {
     ports:
       - "${port}:${port}"
     volumes:
-      - ./config.yml:/etc/docker/registry/config.yml:ro
+      - ./config.yml:/etc/distribution/config.yml:ro
       - ./data:/var/lib/registry
       - ./certs:/certs:ro
       - ./auth:/auth:ro
@@ -122,7 +123,7 @@ server {
     image: registry:3.0.0
     restart: unless-stopped
     volumes:
-      - ./config.yml:/etc/docker/registry/config.yml:ro
+      - ./config.yml:/etc/distribution/config.yml:ro
       - ./data:/var/lib/registry
   nginx:
     image: nginx:1.27-alpine
@@ -216,5 +217,19 @@ describe.skipIf(!canRunPeers(PEERS))('e2e harness on hand-made bundles', () => {
       await stack.restart('registry');
       expect((await inspectDigest(ref, trusted)).digest).toBe(image.manifestDigest);
     });
+  });
+});
+
+describe('the harness reads the config where the image reads it', () => {
+  it.each([['registry:2.8.3', '/etc/docker/registry/config.yml'], ['registry:3.0.0', '/etc/distribution/config.yml'], ['registry', '/etc/distribution/config.yml']])(
+    '%s reads %s', (image, expected) => expect(registryConfigPath(image)).toBe(expected),
+  );
+
+  it('refuses a registry:3 service whose config is mounted only at the registry:2 path', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-path-'));
+    await writeFile(path.join(dir, 'docker-compose.yml'), 'services:\n  registry:\n    image: registry:3.0.0\n    volumes:\n      - ./config.yml:/etc/docker/registry/config.yml:ro\n');
+    const [spec] = readCompose(dir);
+    expect(() => registryConfigMount(spec!)).toThrow(/reads \/etc\/distribution\/config.yml, and nothing is mounted there/);
+    await rm(dir, { recursive: true, force: true });
   });
 });

@@ -34,7 +34,10 @@ describe('planBundleFiles', () => {
     expect(reg.image).toBe(REGISTRY_IMAGE);
     expect(reg.restart).toBe('unless-stopped');
     expect(reg.ports).toEqual(['5443:5443']);
-    expect(reg.volumes).toEqual(['./config.yml:/etc/docker/registry/config.yml:ro', './data:/var/lib/registry', './certs:/certs:ro', './auth:/auth:ro']);
+    expect(reg.volumes).toEqual([
+      './config.yml:/etc/distribution/config.yml:ro', './config.yml:/etc/docker/registry/config.yml:ro',
+      './data:/var/lib/registry', './certs:/certs:ro', './auth:/auth:ro',
+    ]);
     expect(config.http).toMatchObject({ addr: ':5443', tls: { certificate: '/certs/registry.crt', key: '/certs/registry.key', minimumtls: 'tls1.2' } });
     expect(config.auth).toEqual({ htpasswd: { realm: 'registry', path: '/auth/htpasswd' } });
     expect(config.storage.delete).toEqual({ enabled: true });

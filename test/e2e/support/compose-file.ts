@@ -123,18 +123,39 @@ export function kindOf(spec: ServiceSpec): 'registry' | 'nginx' {
   throw new Error(`service ${spec.name}: no native program for image ${spec.image}`);
 }
 
-export const programs = {
-  registry: 'exec docker-registry serve /etc/docker/registry/config.yml',
+/**
+ * Where the official registry image reads its config: the path in its CMD. Version 3 moved
+ * it from /etc/docker/registry/config.yml to /etc/distribution/config.yml, and a config
+ * mounted only at the other path is silently ignored: the image then runs its built-in
+ * example config (plain HTTP, no auth). The harness reads exactly where the image reads.
+ */
+export function registryConfigPath(image: string): string {
+  const tag = image.split('/').pop()!.split(':')[1] ?? 'latest';
+  const major = tag === 'latest' ? 3 : Number(tag.split('.')[0]);
+  if (major === 2) return '/etc/docker/registry/config.yml';
+  if (major >= 3) return '/etc/distribution/config.yml';
+  throw new Error(`registry image ${image}: unknown tag, so where it reads its config is unknown`);
+}
+
+/** The mount that the registry image would read its config from; an error when there is none. */
+export function registryConfigMount(spec: ServiceSpec): Mount {
+  const target = registryConfigPath(spec.image);
+  const mount = spec.mounts.find((m) => m.target === target);
+  if (!mount) throw new Error(`service ${spec.name}: ${spec.image} reads ${target}, and nothing is mounted there; it would run its example config (plain HTTP, no auth)`);
+  return mount;
+}
+
+/** The command that stands in for the service's image, reading what the image would read. */
+export function programFor(spec: ServiceSpec): string {
+  if (kindOf(spec) === 'registry') return `exec docker-registry serve ${registryConfigMount(spec).target}`;
   // -e: nginx opens its compiled-in error log before it reads any config.
-  nginx: `exec nginx -e stderr -g 'daemon off;'`,
-};
+  return `exec nginx -e stderr -g 'daemon off;'`;
+}
 
 /** The registry also listens on a port nobody publishes in proxy mode; nginx needs it up first. */
 export function registryListenPort(spec: ServiceSpec): number | undefined {
-  const cfg = spec.mounts.find((m) => m.target === '/etc/docker/registry/config.yml');
-  const addr =
-    spec.environment.REGISTRY_HTTP_ADDR ??
-    (cfg ? (YAML.parse(readFileSync(cfg.source, 'utf8')) as { http?: { addr?: string } }).http?.addr : undefined);
+  const cfg = registryConfigMount(spec);
+  const addr = spec.environment.REGISTRY_HTTP_ADDR ?? (YAML.parse(readFileSync(cfg.source, 'utf8')) as { http?: { addr?: string } }).http?.addr;
   const port = Number(addr?.split(':').pop());
   return Number.isInteger(port) && port > 0 ? port : undefined;
 }

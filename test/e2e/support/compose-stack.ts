@@ -3,7 +3,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { type Mount, type ServiceSpec, kindOf, programs, readCompose, registryListenPort, startOrder } from './compose-file.js';
+import { type Mount, type ServiceSpec, kindOf, programFor, readCompose, registryListenPort, startOrder } from './compose-file.js';
 import { isPortOpen, waitForPort } from './net.js';
 
 /**
@@ -99,7 +99,7 @@ async function launch(spec: ServiceSpec, allNames: string[]) {
   if (kindOf(spec) === 'nginx') system.push(...(await nginxEtcCopy(tmp)));
   // Parents before children, as docker sorts mounts, so /etc/nginx/conf.d lands in the copy.
   const volumes = [...spec.mounts].sort((a, b) => a.target.split('/').length - b.target.split('/').length);
-  const script = ['set -e', ...[...system, ...volumes].flatMap(mountLines), programs[kindOf(spec)]].join('\n');
+  const script = ['set -e', ...[...system, ...volumes].flatMap(mountLines), programFor(spec)].join('\n');
 
   const logFile = path.join(tmp, 'service.log');
   const fd = openSync(logFile, 'a');
