@@ -1,7 +1,7 @@
 #!/usr/bin/env node
+import './signals.js';
 import { Command, CommanderError } from 'commander';
 import { CliError } from './errors.js';
-import { runInterruptCleanups } from './io/cleanup.js';
 import { registerCommands } from './commands/register.js';
 
 /** The only place that turns errors into exit codes and calls process.exit. */
@@ -37,14 +37,6 @@ Every command has --help, and --json for scripts.`);
     if (!verbose) process.stderr.write('(run again with --verbose for details)\n');
     return 1;
   }
-}
-
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-  process.on(signal, () => {
-    runInterruptCleanups();
-    process.stderr.write('\ncancelled\n');
-    process.exit(code);
-  });
 }
 
 // exit explicitly: a key still being generated for an abandoned wizard must not hold the process open

@@ -1,7 +1,8 @@
 import { isoDay } from '../pki/dates.js';
-import { describeCert, chainsTo, keyMatchesCert, sanFor, type CertSummary } from '../pki/inspect.js';
+import { describeCert, keyMatchesCert, sanFor, type CertSummary } from '../pki/inspect.js';
+import { servedChainVerifies } from './served-chain.js';
 import { caExpiryAdvice, renewalDue, verdictFor, type Verdict } from '../pki/renewal.js';
-import { dialableHosts, registryAddress } from '../pki/hosts.js';
+import { mainAddress } from '../pki/hosts.js';
 import { parseHtpasswd } from '../render/htpasswd.js';
 import { assessProbe, type ProbeReport, type ProbeResult } from './assess-probe.js';
 import type { LoadedBundle } from './load.js';
@@ -38,11 +39,6 @@ export interface StatusReport {
   ok: boolean;
 }
 
-/** The first address a client dials: what the probe connects to unless told otherwise. */
-export function mainAddress(hosts: readonly string[], port: number): string {
-  return registryAddress(dialableHosts(hosts)[0] ?? hosts[0]!, port);
-}
-
 function certStatus(summary: CertSummary, now: Date, windowDays: number): CertStatus {
   const notAfter = new Date(summary.notAfter);
   return { ...summary, verdict: verdictFor(notAfter, now, windowDays), renewalDue: renewalDue(notAfter, windowDays).toISOString() };
@@ -58,7 +54,7 @@ export function assessBundle(b: LoadedBundle, now: Date, windowDays: number, pro
   const extraSans = summary.sans.filter((s) => !wanted.includes(s));
   const cert: ServerCertStatus = {
     ...certStatus(summary, now, windowDays),
-    chainsToCa: chainsTo(b.cert, b.caCert),
+    chainsToCa: servedChainVerifies(b.served, b.caCert),
     keyMatches: b.key ? keyMatchesCert(b.cert, b.key) : null,
     sansMatchHosts: missingSans.length === 0 && extraSans.length === 0,
     missingSans,

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyObject, X509Certificate } from 'node:crypto';
 import { FailError } from '../errors.js';
-import { parseCert, parseKey } from '../pki/inspect.js';
+import { parseKey } from '../pki/inspect.js';
+import { currentGeneration } from '../io/generations.js';
+import { pemBlocks } from './served-chain.js';
 import { BUNDLE_FILES, readBundleState, type BundleState } from './state.js';
 
 /** A bundle as day-2 commands see it: the record, and the PKI files parsed. */
@@ -13,6 +15,10 @@ export interface LoadedBundle {
   caCert: X509Certificate;
   certPem: string;
   cert: X509Certificate;
+  /** What the server presents: its certificate, then an outside CA's intermediates. */
+  served: X509Certificate[];
+  /** The live generation; null for a bundle written before generations (a flat one). */
+  generation: string | null;
   /** null when the key file is missing; a key that is there but unreadable is an error. */
   key: KeyObject | null;
   /** The CA key's PEM, null when it is not in the bundle (an outside CA, or removed). */
@@ -37,18 +43,19 @@ function required(dir: string, rel: string): string {
   return text;
 }
 
-function certAt(dir: string, rel: string): { pem: string; cert: X509Certificate } {
+function certsAt(dir: string, rel: string): { pem: string; certs: X509Certificate[] } {
   const pem = required(dir, rel);
-  const cert = parseCert(pem);
-  if (!cert) throw new FailError(`${join(dir, rel)} is not a readable PEM certificate`);
-  return { pem, cert };
+  const certs = pemBlocks(pem);
+  if (!certs) throw new FailError(`${join(dir, rel)} is not a readable PEM certificate`);
+  return { pem, certs };
 }
 
 /** Reads and parses everything status, renew and user need, failing with one line that names the file. */
 export function loadBundle(dir: string): LoadedBundle {
   const state = readBundleState(dir);
-  const ca = certAt(dir, BUNDLE_FILES.caCert);
-  const leaf = certAt(dir, BUNDLE_FILES.cert);
+  const ca = certsAt(dir, BUNDLE_FILES.caCert);
+  if (ca.certs.length !== 1) throw new FailError(`${join(dir, BUNDLE_FILES.caCert)} must hold one certificate, the CA nodes trust; it holds ${ca.certs.length}`);
+  const leaf = certsAt(dir, BUNDLE_FILES.cert);
   const keyPem = readOptional(dir, BUNDLE_FILES.key);
   const key = keyPem === null ? null : parseKey(keyPem);
   if (keyPem !== null && !key) throw new FailError(`${join(dir, BUNDLE_FILES.key)} is not a readable PEM private key`);
@@ -56,9 +63,11 @@ export function loadBundle(dir: string): LoadedBundle {
     dir,
     state,
     caCertPem: ca.pem,
-    caCert: ca.cert,
+    caCert: ca.certs[0]!,
     certPem: leaf.pem,
-    cert: leaf.cert,
+    cert: leaf.certs[0]!,
+    served: leaf.certs,
+    generation: currentGeneration(dir),
     key,
     caKeyPem: readOptional(dir, BUNDLE_FILES.caKey),
     htpasswd: state.mode === 'insecure' ? null : readOptional(dir, BUNDLE_FILES.htpasswd),

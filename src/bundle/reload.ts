@@ -1,22 +1,22 @@
+import { shellCommand } from '../remote/shell-quote.js';
+import { CONTAINER_PATHS } from '../render/registry-config.js';
 import type { Mode } from './state.js';
 
 /**
- * What makes the running stack serve a renewed certificate: both programs
- * read it only at start-up (the registry) or on reload (nginx).
+ * What makes the running stack serve a renewed certificate: the registry reads it
+ * only at start-up; nginx re-reads it on a graceful reload, which drops no
+ * connection. `recreate`: the compose file itself changed (an old bundle was just
+ * converted to generations), so the containers must be made anew from it.
  */
-export function reloadArgs(mode: Mode): string[] | null {
+export function reloadArgs(mode: Mode, recreate = false): string[] | null {
+  if (recreate) return ['compose', 'up', '-d'];
   if (mode === 'tls') return ['compose', 'restart', 'registry'];
-  if (mode === 'proxy') return ['compose', 'exec', '-T', 'nginx', 'nginx', '-s', 'reload'];
+  if (mode === 'proxy') return ['compose', 'exec', '-T', 'nginx', 'nginx', '-c', CONTAINER_PATHS.nginxConf, '-s', 'reload'];
   return null; // insecure: nothing serves the certificate
 }
 
 /** The exact line a person runs, e.g. `cd /srv/registry && docker compose restart registry`. */
-export function reloadCommand(dir: string, mode: Mode): string | null {
-  const args = reloadArgs(mode);
-  return args && `cd ${shellQuote(dir)} && docker ${args.join(' ')}`;
-}
-
-/** Single-quotes a word for sh unless it is plainly safe. */
-export function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_./:@%+=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+export function reloadCommand(dir: string, mode: Mode, recreate = false): string | null {
+  const args = reloadArgs(mode, recreate);
+  return args && `cd ${shellCommand([dir])} && ${shellCommand(['docker', ...args])}`;
 }

@@ -1,12 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { FailError } from '../errors.js';
+import { FailError, UsageError } from '../errors.js';
+import type { KeyType } from '../pki/keys.js';
+import {
+  parseBcryptCost, parseCaDays, parseChoice, parseDays, parseHostValue, parseKeySize, parseKeyType, parsePort,
+} from '../options/values.js';
 
 export const MODES = ['tls', 'proxy', 'insecure'] as const;
 export type Mode = (typeof MODES)[number];
 
-/** The contract later commands rely on: these paths never move. */
+/** The contract later commands rely on: these paths never move (bundle/layout.ts: they are links). */
 export const BUNDLE_FILES = {
   caCert: 'ca/ca.crt',
   caKey: 'ca/ca.key',
@@ -27,8 +31,10 @@ export interface BundleState {
   port: number;
   days: number;
   caDays: number;
-  keySize: number;
-  caKeySize: number;
+  keyType: KeyType;
+  /** RSA only: ECDSA keys are always P-256. */
+  keySize?: number;
+  caKeySize?: number;
   bcryptCost: number;
   externalCa: boolean;
   image: string;
@@ -39,6 +45,11 @@ export function renderState(state: BundleState): string {
   return `# registry-setup's record of this bundle. Later commands read it; it holds no secrets.\n${stringify(state)}`;
 }
 
+/**
+ * Every field is checked with the validator of the flag that set it: a record edited
+ * by hand, or damaged, fails with one line naming the file and the key, never with
+ * an internal error, and never becomes a certificate the flag would have refused.
+ */
 export function parseState(text: string, file: string): BundleState {
   let data: unknown;
   try {
@@ -46,12 +57,48 @@ export function parseState(text: string, file: string): BundleState {
   } catch (err) {
     throw new FailError(`${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
-  const s = data as Partial<BundleState> | null;
-  const ok =
-    s && s.version === 1 && MODES.includes(s.mode as Mode) && Array.isArray(s.hosts) && s.hosts.length > 0 &&
-    Number.isInteger(s.port) && Number.isInteger(s.days);
-  if (!ok) throw new FailError(`${file} is not a registry-setup bundle record (missing mode, hosts, port or days)`);
-  return s as BundleState;
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new FailError(`${file} is not a registry-setup bundle record`);
+  const s = data as Record<string, unknown>;
+  const field = <T>(key: string, check: (value: unknown, label: string) => T): T => {
+    if (s[key] === undefined) throw new FailError(`${file}: ${key} is missing`);
+    try {
+      return check(s[key], key);
+    } catch (err) {
+      if (err instanceof UsageError) throw new FailError(`${file}: ${err.message}`);
+      throw err;
+    }
+  };
+  field('version', (v, k) => {
+    if (v !== 1) throw new UsageError(`${k} ${JSON.stringify(v)} is not a version this registry-setup reads (1)`);
+  });
+  const hosts = field('hosts', (v, k) => {
+    if (!Array.isArray(v) || v.length === 0) throw new UsageError(`${k} must be a list of at least one address`);
+    return v.map((h, i) => parseHostValue(h, `${k}[${i}]`));
+  });
+  const bool = (v: unknown, k: string) => {
+    if (typeof v !== 'boolean') throw new UsageError(`${k} ${JSON.stringify(v)} must be true or false`);
+    return v;
+  };
+  const text1 = (v: unknown, k: string) => {
+    if (typeof v !== 'string' || v.trim() === '') throw new UsageError(`${k} ${JSON.stringify(v)} must be a non-empty string`);
+    return v;
+  };
+  // Records written before ECDSA have no keyType: every key then was RSA.
+  const keyType = s.keyType === undefined ? 'rsa' : field('keyType', parseKeyType);
+  return {
+    version: 1,
+    mode: field('mode', (v, k) => parseChoice(v, k, MODES)),
+    hosts,
+    port: field('port', parsePort),
+    days: field('days', parseDays),
+    caDays: field('caDays', parseCaDays),
+    keyType,
+    ...(keyType === 'rsa' && { keySize: field('keySize', parseKeySize), caKeySize: field('caKeySize', parseKeySize) }),
+    bcryptCost: field('bcryptCost', parseBcryptCost),
+    externalCa: field('externalCa', bool),
+    image: field('image', text1),
+    createdAt: field('createdAt', text1),
+  };
 }
 
 /** Reads DIR/registry-setup.yml, with one clear line when the bundle is not there. */

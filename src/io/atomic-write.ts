@@ -1,27 +1,48 @@
-import { closeSync, constants, copyFileSync, fchmodSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 
 /**
- * Writes through a temp file in the same directory, then renames: readers see
- * the old file or the new one, never half of either. The temp file is created
- * with O_EXCL and gets its final mode before any byte is written, so a key is
- * never readable by others, not even for a moment.
+ * A new file, created with O_EXCL and its final mode (never a chmod afterwards, so
+ * a key is never readable by others, not even for a moment). `sync: false` leaves
+ * the fsync to a later fsyncAll(), which a writer awaits before anyone can be
+ * pointed at the file.
+ */
+export function writeNewFile(path: string, contents: string | Uint8Array, mode: number, { sync = true } = {}): void {
+  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
+  try {
+    writeSync(fd, typeof contents === 'string' ? Buffer.from(contents) : contents);
+    if (sync) fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * fsync of files and directories, all at once on the thread pool: the file system
+ * commits them together instead of one journal flush after another.
+ */
+export async function fsyncAll(paths: Iterable<string>): Promise<void> {
+  await Promise.all([...new Set(paths)].map(async (path) => {
+    const handle = await open(path, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }));
+}
+
+/**
+ * Replaces one file through a temp file in the same directory, then rename: readers
+ * see the old file or the new one, never half of either. For files outside a bundle
+ * (timer units), where one file is the whole set.
  */
 export function writeFileAtomic(path: string, contents: string | Uint8Array, mode: number): void {
   const tmp = join(dirname(path), `.${basename(path)}.tmp-${randomBytes(6).toString('hex')}`);
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode & 0o600);
   try {
-    fchmodSync(fd, mode); // the umask may have narrowed it; the file is still empty
-    writeSync(fd, typeof contents === 'string' ? Buffer.from(contents) : contents);
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-  closeSync(fd);
-  try {
+    writeNewFile(tmp, contents, mode);
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
@@ -39,25 +60,15 @@ export function fsyncDir(dir: string): void {
   }
 }
 
-/** A dated copy next to the file, with the same mode, taken before we touch it. */
-export function backupFile(path: string, now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  // two edits within one second must not collide, and a backup is never overwritten
-  for (let n = 0; ; n++) {
-    const backup = `${path}.bak-${stamp}${n === 0 ? '' : `-${n}`}`;
-    try {
-      copyFileSync(path, backup, constants.COPYFILE_EXCL);
-      return backup;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-  }
-}
-
-export function fileMode(path: string): number | null {
+/** mkdir -p with a mode, one level at a time: Node's recursive mkdir spins forever on some paths (under /proc, say). */
+export function makeDirs(dir: string, mode = 0o755): void {
   try {
-    return statSync(path).mode & 0o777;
-  } catch {
-    return null;
+    mkdirSync(dir, { mode });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    if (code !== 'ENOENT' || dirname(dir) === dir) throw err;
+    makeDirs(dirname(dir), mode);
+    mkdirSync(dir, { mode });
   }
 }

@@ -1,18 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import { UsageError } from '../errors.js';
 import type { ProbeResult } from '../bundle/assess-probe.js';
-import { parsePort } from '../options/parse.js';
-import { parseHost } from '../pki/hosts.js';
-
-/** "10.0.0.5:5000", "[fd00::5]:443", "registry.lan" (443 implied, as in image references). */
-export function parseRegistryAddress(raw: string, flag = '--registry'): { host: string; port: number } {
-  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(raw) ?? /^([^:]+)(?::([^:]*))?$/.exec(raw);
-  if (!m) throw new UsageError(`${flag} ${JSON.stringify(raw)} is not HOST:PORT`);
-  const host = parseHost(m[1]!, flag).value;
-  return { host, port: m[2] === undefined ? 443 : parsePort(m[2], flag) };
-}
+import { parseRegistryAddress } from '../pki/hosts.js';
 
 /**
  * One GET /v2/ without credentials. The chain is checked against the bundle's

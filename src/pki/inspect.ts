@@ -1,7 +1,7 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
-import { isIP } from 'node:net';
 import { DAY_MS } from './dates.js';
-
+import { describeKey, ecCurveOf, keySpecOf, type KeySpec } from './keys.js';
+import { ipVersion } from './hosts.js';
 
 /** Exactly one PEM certificate and nothing else: what trust-node may send to a node as ca.crt. */
 export function isOnePemCertificate(text: string): boolean {
@@ -12,8 +12,12 @@ export interface CertSummary {
   subject: string;
   issuer: string;
   sans: string[];
+  /** Node's name for the key type: 'rsa', 'ec', … */
   keyType: string;
+  /** The RSA modulus, or the EC curve's size (256 for P-256). */
   keyBits: number | undefined;
+  /** What people read: 'ECDSA P-256', 'RSA 2048'. */
+  keyDescription: string;
   serial: string;
   fingerprint256: string;
   notBefore: string;
@@ -49,13 +53,14 @@ export function certSans(cert: X509Certificate): string[] {
 
 export function describeCert(cert: X509Certificate, now: Date): CertSummary {
   const notAfter = new Date(cert.validTo);
-  const details = cert.publicKey.asymmetricKeyDetails;
+  const key = cert.publicKey;
   return {
     subject: cert.subject.replace(/\n/g, ', '),
     issuer: cert.issuer.replace(/\n/g, ', '),
     sans: certSans(cert),
-    keyType: cert.publicKey.asymmetricKeyType ?? 'unknown',
-    keyBits: details?.modulusLength,
+    keyType: key.asymmetricKeyType ?? 'unknown',
+    keyBits: key.asymmetricKeyDetails?.modulusLength ?? ecCurveOf(key)?.bits,
+    keyDescription: describeKey(key),
     serial: cert.serialNumber,
     fingerprint256: cert.fingerprint256,
     notBefore: new Date(cert.validFrom).toISOString(),
@@ -64,6 +69,15 @@ export function describeCert(cert: X509Certificate, now: Date): CertSummary {
     daysLeft: Math.round((notAfter.getTime() - now.getTime()) / DAY_MS),
     isCa: cert.ca,
   };
+}
+
+/**
+ * The key a renewed certificate gets when the record names none: the same as
+ * the certificate's. Null for a key registry-setup does not make (an ECDSA key
+ * on a curve other than P-256, Ed25519), so the caller takes its default.
+ */
+export function keySpecOfCert(cert: X509Certificate): KeySpec | null {
+  return keySpecOf(cert.publicKey);
 }
 
 /** True when `leaf` was issued and signed by `ca`. */
@@ -77,8 +91,8 @@ export function keyMatchesCert(cert: X509Certificate, key: KeyObject): boolean {
 
 /** The SAN spelling for a --host value, as certSans() prints it. */
 export function sanFor(host: string): string {
-  if (isIP(host) === 4) return `IP:${host}`;
+  if (ipVersion(host) === 4) return `IP:${host}`;
   // OpenSSL prints IPv6 SANs expanded; the URL parser gives the one compressed form.
-  if (isIP(host) === 6) return `IP:${new URL(`http://[${host}]/`).hostname.slice(1, -1)}`;
+  if (ipVersion(host) === 6) return `IP:${new URL(`http://[${host}]/`).hostname.slice(1, -1)}`;
   return `DNS:${host.toLowerCase()}`;
 }

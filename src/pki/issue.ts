@@ -1,7 +1,8 @@
-import { sign } from 'node:crypto';
-import forge from 'node-forge';
-import type { Host } from './hosts.js';
+import { X509Certificate } from 'node:crypto';
+import { ipBytes, type Host } from './hosts.js';
 import { DAY_MS } from './dates.js';
+import { bitString, bool, explicit, fromDer, implicit, int, intBytes, issuerParts, keyIdOfSpki, octets, oid, pemOf, seq, set, time, toDer, utf8, type Asn1 } from './der.js';
+import { signDer, signerFor, subjectKey } from './signer.js';
 
 /** Tolerates clients whose clocks run a little behind the host that issued. */
 export const CLOCK_SKEW_MS = 60 * 60 * 1000;
@@ -11,6 +12,7 @@ export interface Validity {
   days: number;
 }
 
+/** Keys are PEM of any supported type: RSA, or ECDSA P-256 (P-384 and P-521 too, as outside CAs use). */
 export interface CaInput extends Validity {
   commonName: string;
   keys: { privateKeyPem: string; publicKeyPem: string };
@@ -18,6 +20,7 @@ export interface CaInput extends Validity {
 }
 
 export interface LeafInput extends Validity {
+  /** The signing CA: the certificate the key matches (for an outside chain, its first block). */
   ca: { certPem: string; keyPem: string };
   publicKeyPem: string;
   hosts: readonly Host[];
@@ -32,74 +35,106 @@ export function serialHex(random: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');
 }
 
-function setValidity(cert: forge.pki.Certificate, { now, days }: Validity): void {
-  cert.validity.notBefore = new Date(now.getTime() - CLOCK_SKEW_MS);
-  cert.validity.notAfter = new Date(now.getTime() + days * DAY_MS);
+const OID = {
+  commonName: '2.5.4.3',
+  organizationName: '2.5.4.10',
+  subjectKeyIdentifier: '2.5.29.14',
+  keyUsage: '2.5.29.15',
+  subjectAltName: '2.5.29.17',
+  basicConstraints: '2.5.29.19',
+  authorityKeyIdentifier: '2.5.29.35',
+  extKeyUsage: '2.5.29.37',
+  serverAuth: '1.3.6.1.5.5.7.3.1',
+} as const;
+
+/** RFC 5280 asks for UTF8String in new certificates; one attribute per RDN, in the order given. */
+const name = (...attrs: [string, string][]): Asn1 => seq(...attrs.map(([id, value]) => set(seq(oid(id), utf8(value)))));
+
+const extension = (id: string, critical: boolean, value: Asn1): Asn1 =>
+  seq(oid(id), ...(critical ? [bool(true)] : []), octets(toDer(value)));
+
+/** keyUsage bits (0 digitalSignature, 2 keyEncipherment, 5 keyCertSign, 6 cRLSign) as a DER named-bit BIT STRING. */
+function keyUsage(...bits: number[]): Asn1 {
+  const byte = bits.reduce((b, bit) => b | (0x80 >> bit), 0);
+  let unused = 0;
+  while (unused < 7 && !(byte & (1 << unused))) unused++;
+  return extension(OID.keyUsage, true, bitString(Uint8Array.of(byte), unused));
+}
+
+interface Tbs extends Validity {
+  serial: Uint8Array;
+  signatureAlgorithm: Asn1;
+  issuer: Asn1;
+  subject: Asn1;
+  spkiDer: Buffer;
+  extensions: Asn1[];
+}
+
+function tbsCertificate(t: Tbs): Asn1 {
+  return seq(
+    explicit(0, int(2)), // v3
+    intBytes(Buffer.from(serialHex(t.serial), 'hex')),
+    t.signatureAlgorithm,
+    t.issuer,
+    seq(time(new Date(t.now.getTime() - CLOCK_SKEW_MS)), time(new Date(t.now.getTime() + t.days * DAY_MS))),
+    t.subject,
+    fromDer(t.spkiDer),
+    explicit(3, seq(...t.extensions)),
+  );
+}
+
+/** Builds the TBSCertificate with forge's ASN.1 module and signs it with node:crypto; the same path for RSA and ECDSA. */
+function signCertificate(keyPem: string, fields: Omit<Tbs, 'signatureAlgorithm'>): string {
+  const signer = signerFor(keyPem);
+  const tbs = tbsCertificate({ ...fields, signatureAlgorithm: signer.algorithm() });
+  const signature = signDer(signer, toDer(tbs));
+  return pemOf('CERTIFICATE', toDer(seq(tbs, signer.algorithm(), bitString(signature))));
 }
 
 export function issueCa(input: CaInput): string {
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(input.keys.publicKeyPem);
-  cert.serialNumber = serialHex(input.serial);
-  setValidity(cert, input);
-  const subject = [
-    { name: 'commonName', value: input.commonName },
-    { name: 'organizationName', value: 'registry-setup' },
-  ];
-  cert.setSubject(subject);
-  cert.setIssuer(subject);
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: true, pathLenConstraint: 0, critical: true },
-    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
-    { name: 'subjectKeyIdentifier' },
-  ]);
-  return signToPem(cert, input.keys.privateKeyPem);
-}
-
-/** The CA's own key identifier when it states one; otherwise RFC 5280's method 1. */
-function caKeyIdentifier(ca: forge.pki.Certificate): string {
-  const ski = ca.getExtension('subjectKeyIdentifier') as { subjectKeyIdentifier?: string } | null;
-  if (ski?.subjectKeyIdentifier) return forge.util.hexToBytes(ski.subjectKeyIdentifier);
-  return ca.generateSubjectKeyIdentifier().getBytes();
+  const { spkiDer } = subjectKey(input.keys.publicKeyPem);
+  const subject = name([OID.commonName, input.commonName], [OID.organizationName, 'registry-setup']);
+  return signCertificate(input.keys.privateKeyPem, {
+    now: input.now,
+    days: input.days,
+    serial: input.serial,
+    issuer: subject,
+    subject,
+    spkiDer,
+    extensions: [
+      // pathlen 0: this CA signs server certificates, never another CA
+      extension(OID.basicConstraints, true, seq(bool(true), int(0))),
+      keyUsage(5, 6),
+      extension(OID.subjectKeyIdentifier, false, octets(keyIdOfSpki(spkiDer))),
+    ],
+  });
 }
 
 export function issueLeaf(input: LeafInput): string {
-  const ca = forge.pki.certificateFromPem(input.ca.certPem);
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(input.publicKeyPem);
-  cert.serialNumber = serialHex(input.serial);
-  setValidity(cert, input);
   const first = input.hosts[0];
   if (!first) throw new Error('a server certificate needs at least one host');
-  // Go ignores the CN since 1.15, but people read it; a DNS CN is limited to 64 characters.
-  cert.setSubject([{ name: 'commonName', value: first.value.slice(0, 64) }]);
-  cert.setIssuer(ca.subject.attributes);
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: false, critical: true },
-    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', serverAuth: true },
-    {
-      name: 'subjectAltName',
-      altNames: input.hosts.map((h) => (h.kind === 'ip' ? { type: 7, ip: h.value } : { type: 2, value: h.value })),
-    },
-    { name: 'subjectKeyIdentifier' },
-    { name: 'authorityKeyIdentifier', keyIdentifier: caKeyIdentifier(ca) },
-  ]);
-  return signToPem(cert, input.ca.keyPem);
-}
-
-/**
- * What forge's cert.sign() does, with the RSA operation done by Node's native
- * crypto: forge's pure-JS signing takes about 200 ms with a 4096-bit CA key.
- */
-function signToPem(cert: forge.pki.Certificate, keyPem: string): string {
-  const oid = forge.pki.oids.sha256WithRSAEncryption!;
-  cert.signatureOid = oid;
-  cert.siginfo.algorithmOid = oid;
-  // getTBSCertificate is part of forge's API but missing from @types/node-forge
-  const tbs = (forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
-  (cert as forge.pki.Certificate & { tbsCertificate: forge.asn1.Asn1 }).tbsCertificate = tbs;
-  const der = Buffer.from(forge.asn1.toDer(tbs).getBytes(), 'binary');
-  cert.signature = sign('sha256', der, keyPem).toString('binary');
-  return forge.pki.certificateToPem(cert);
+  const { key, spkiDer } = subjectKey(input.publicKeyPem);
+  const ca = new X509Certificate(input.ca.certPem); // the first block, when the PEM holds a chain
+  const issuer = issuerParts(ca.raw, ca.publicKey.export({ type: 'spki', format: 'der' }));
+  // keyEncipherment is RSA key transport; RFC 8813 forbids it with an EC key, which only signs.
+  const rsa = key.asymmetricKeyType === 'rsa';
+  // a dNSName is an IA5String: parseHost lets only ASCII through, so the text is its bytes
+  const sans = input.hosts.map((h) => (h.kind === 'ip' ? implicit(7, ipBytes(h.value)) : implicit(2, h.value)));
+  return signCertificate(input.ca.keyPem, {
+    now: input.now,
+    days: input.days,
+    serial: input.serial,
+    issuer: issuer.subject,
+    // Go ignores the CN since 1.15, but people read it; a CN is limited to 64 characters.
+    subject: name([OID.commonName, first.value.slice(0, 64)]),
+    spkiDer,
+    extensions: [
+      extension(OID.basicConstraints, true, seq()),
+      rsa ? keyUsage(0, 2) : keyUsage(0),
+      extension(OID.extKeyUsage, false, seq(oid(OID.serverAuth))),
+      extension(OID.subjectAltName, false, seq(...sans)),
+      extension(OID.subjectKeyIdentifier, false, octets(keyIdOfSpki(spkiDer))),
+      extension(OID.authorityKeyIdentifier, false, seq(implicit(0, issuer.keyId))),
+    ],
+  });
 }

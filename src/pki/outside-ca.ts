@@ -1,11 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
-import { keyMatchesCert, parseCert, parseKey } from './inspect.js';
+import { keyMatchesCert, parseKey } from './inspect.js';
+import { privateKeyToPem } from './keys.js';
+import { unsupportedKey } from './signer.js';
+import { checkChainOrder, firstToExpire, readPemCertificates } from './chain.js';
 import { DAY_MS, isoDay } from './dates.js';
 
 export interface OutsideCa {
+  /** The signing CA: the first block of --ca-cert, the certificate --ca-key matches. */
   certPem: string;
+  /** --ca-key as PEM in the encoding registry-setup writes (PKCS#1 for RSA, PKCS#8 for EC), whatever the file used. */
   keyPem: string;
+  /** The last block: what nodes trust, and what goes to ca/ca.crt. The signing CA itself when the file holds one certificate. */
+  rootPem: string;
+  /**
+   * The intermediates a server sends after its own certificate: every block
+   * but the last, signing CA first. '' when the signing CA is the one nodes trust.
+   */
+  chainPem: string;
 }
 
 function readFlagFile(file: string, flag: string): string {
@@ -16,22 +28,34 @@ function readFlagFile(file: string, flag: string): string {
   }
 }
 
-/** --ca-cert/--ca-key: an existing CA must be a CA, match its key, and be one forge can sign with. */
+/**
+ * --ca-cert/--ca-key: a CA (or a chain, signing CA first) whose key matches the
+ * first certificate, is RSA or ECDSA, and outlives a `days`-day server certificate.
+ */
 export function loadOutsideCa(certFile: string, keyFile: string, now: Date, days: number): OutsideCa {
-  const certPem = readFlagFile(certFile, '--ca-cert');
-  const keyPem = readFlagFile(keyFile, '--ca-key');
-  const cert = parseCert(certPem);
-  if (!cert) throw new UsageError(`--ca-cert ${certFile} is not a PEM certificate`);
-  const key = parseKey(keyPem);
+  const certText = readFlagFile(certFile, '--ca-cert');
+  const keyText = readFlagFile(keyFile, '--ca-key');
+  const chain = readPemCertificates(certText, '--ca-cert', certFile);
+  const key = parseKey(keyText);
   if (!key) throw new UsageError(`--ca-key ${keyFile} is not a PEM private key (an encrypted key must be decrypted first)`);
-  if (!cert.ca) throw new UsageError(`--ca-cert ${certFile} is not a CA certificate (basicConstraints CA:TRUE is missing)`);
-  if (!keyMatchesCert(cert, key)) throw new UsageError(`--ca-key ${keyFile} does not match --ca-cert ${certFile}`);
-  if (key.asymmetricKeyType !== 'rsa') throw new UsageError(`--ca-key ${keyFile} is ${key.asymmetricKeyType}; only RSA CA keys are supported`);
-  const notAfter = new Date(cert.validTo);
-  if (notAfter <= now) throw new UsageError(`--ca-cert ${certFile} expired on ${isoDay(notAfter)}`);
-  if (notAfter.getTime() < now.getTime() + days * DAY_MS) {
-    throw new UsageError(`--ca-cert ${certFile} expires on ${isoDay(notAfter)}, before a ${days}-day server certificate would; lower --days`);
+  checkChainOrder(chain, '--ca-cert', certFile);
+  const signing = chain[0]!;
+  const last = chain[chain.length - 1]!;
+  const unsupported = unsupportedKey(key);
+  if (unsupported) throw new UsageError(`--ca-key ${keyFile} ${unsupported}`);
+  const mismatch = chain.length > 1 ? ` (the first certificate, which must be the one that signs)` : '';
+  if (!keyMatchesCert(signing.cert, key)) throw new UsageError(`--ca-key ${keyFile} does not match --ca-cert ${certFile}${mismatch}`);
+
+  const end = firstToExpire(chain);
+  const whose = chain.length > 1 ? ` (its block ${end.index + 1}, ${end.cert.subject.replace(/\n/g, ', ')})` : '';
+  if (end.notAfter <= now) throw new UsageError(`--ca-cert ${certFile}${whose} expired on ${isoDay(end.notAfter)}`);
+  if (end.notAfter.getTime() < now.getTime() + days * DAY_MS) {
+    throw new UsageError(`--ca-cert ${certFile}${whose} expires on ${isoDay(end.notAfter)}, before a ${days}-day server certificate would; lower --days`);
   }
-  // forge wants PKCS#1 for RSA; a PKCS#8 file from cfssl or openssl is re-encoded in memory.
-  return { certPem, keyPem: key.export({ type: 'pkcs1', format: 'pem' }).toString() };
+  return {
+    certPem: signing.pem,
+    keyPem: privateKeyToPem(key),
+    rootPem: last.pem,
+    chainPem: chain.slice(0, -1).map((b) => b.pem).join(''),
+  };
 }

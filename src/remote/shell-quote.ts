@@ -12,7 +12,9 @@ export function shellQuote(value: string): string {
 
 /**
  * One command line: words made only of characters no shell treats specially stay bare
- * ('=' only after the first word, where it cannot read as an assignment).
+ * ('=' only after the first word, where it cannot read as an assignment). The one quoting
+ * for every line a person sees or a shell runs (ssh lines, cron entries, `cd DIR && docker …`
+ * hints), so no second, subtly different quoter is needed anywhere.
  */
 export function shellCommand(words: readonly string[]): string {
   return words.map((w, i) => ((i > 0 ? /^[A-Za-z0-9_@%+=:,./-]+$/ : /^[A-Za-z0-9_@%+:,./-]+$/).test(w) ? w : shellQuote(w))).join(' ');

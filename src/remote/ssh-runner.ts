@@ -1,3 +1,4 @@
+import { LINE, RESULT_PREFIX } from './script-contract.js';
 import type { SshTarget } from './ssh-target.js';
 
 export interface SshOptions {
@@ -82,7 +83,7 @@ const lastLine = (text: string): string => text.trim().split(/\r?\n/).filter((l)
  */
 export function describeSshFailure(target: SshTarget, run: SshRun, opts: Pick<SshOptions, 'timeoutMs' | 'port'>): string | null {
   if (run.timedOut) return `timed out after ${Math.round(opts.timeoutMs / 1000)} s`;
-  if (/^@@rs begin$/m.test(run.stdout)) return null;
+  if (new RegExp(`^${RESULT_PREFIX} ${LINE.begin}$`, 'm').test(run.stdout)) return null;
   const err = run.stderr;
   if (run.exitCode === 255) {
     const port = target.port ?? opts.port;

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { UsageError } from '../errors.js';
-import { parsePort } from '../options/parse.js';
+import { parsePort } from '../options/values.js';
 
 /** One node as ssh reaches it. `user` and `port` stay unset when ~/.ssh/config should decide. */
 export interface SshTarget {

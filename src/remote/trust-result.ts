@@ -1,9 +1,10 @@
+import { LINE, RESULT_PREFIX, STATES, type StateWord } from './script-contract.js';
 import { describeSshFailure, type SshOptions, type SshRun } from './ssh-runner.js';
 import type { SshTarget } from './ssh-target.js';
 import type { TrustAction } from './trust-script.js';
 
 export interface TrustState {
-  state: 'ok' | 'missing' | 'differs';
+  state: StateWord;
   what: string;
 }
 
@@ -18,21 +19,24 @@ export interface ScriptReport {
   states: TrustState[];
 }
 
+const RESULT_LINE = new RegExp(`^${RESULT_PREFIX} (\\w+) ?(.*)$`);
+const STATE_LINE = new RegExp(`^(${STATES.join('|')}) (.*)$`);
+
 export function parseScriptOutput(stdout: string): ScriptReport {
   const r: ScriptReport = { began: false, ended: false, runtimes: [], changes: [], warnings: [], errors: [], states: [] };
   for (const line of stdout.split('\n')) {
-    const m = /^@@rs (\w+) ?(.*)$/.exec(line.replace(/\r$/, ''));
+    const m = RESULT_LINE.exec(line.replace(/\r$/, ''));
     if (!m) continue;
     const [, kind, text = ''] = m;
-    if (kind === 'begin') r.began = true;
-    else if (kind === 'end') r.ended = true;
-    else if (kind === 'runtimes') r.runtimes = text.split(' ').filter(Boolean);
-    else if (kind === 'change') r.changes.push(text);
-    else if (kind === 'warn') r.warnings.push(text);
-    else if (kind === 'error') r.errors.push(text);
-    else if (kind === 'state') {
-      const s = /^(ok|missing|differs) (.*)$/.exec(text);
-      if (s) r.states.push({ state: s[1] as TrustState['state'], what: s[2]! });
+    if (kind === LINE.begin) r.began = true;
+    else if (kind === LINE.end) r.ended = true;
+    else if (kind === LINE.runtimes) r.runtimes = text.split(' ').filter(Boolean);
+    else if (kind === LINE.change) r.changes.push(text);
+    else if (kind === LINE.warn) r.warnings.push(text);
+    else if (kind === LINE.error) r.errors.push(text);
+    else if (kind === LINE.state) {
+      const s = STATE_LINE.exec(text);
+      if (s) r.states.push({ state: s[1] as StateWord, what: s[2]! });
     }
   }
   return r;
@@ -63,6 +67,7 @@ export function judgeHost(action: TrustAction, target: SshTarget, run: SshRun, s
     (!report.ended || run.exitCode !== 0 ? `the script stopped early (exit ${run.exitCode})${stderrTail ? `: ${stderrTail}` : ''}` : undefined);
   if (error !== undefined) return { ...base, result: 'failed', error };
   if (action !== 'check') return { ...base, result: report.changes.length > 0 ? 'changed' : 'unchanged' };
+  // 'ok' is checked against StateWord, so the contract cannot drop it unnoticed.
   const ok = report.states.filter((s) => s.state === 'ok').length;
   const result = report.states.length > 0 && ok === report.states.length ? 'trusted' : ok === 0 ? 'untrusted' : 'partial';
   return { ...base, result, states: report.states };

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
+import { hostOfAddress, parseRegistryAddress } from '../pki/hosts.js';
 import { compactStamp } from '../pki/dates.js';
 import { isOnePemCertificate } from '../pki/inspect.js';
 import { readScriptAsset } from './script-assets.js';
+import { LINE, NODE, SH, VARS } from './script-contract.js';
 import { shellCommand, shellQuote } from './shell-quote.js';
 
 export const RUNTIMES = ['docker', 'containerd', 'podman'] as const;
@@ -43,15 +45,18 @@ export interface TrustPlan extends TrustRequest {
 }
 
 // Checked again here, although options already validated them: these strings end up in
-// paths, TOML and JSON on the node, so nothing but host[:port] characters may pass.
-const ADDRESS = /^(?:\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?)(?::[0-9]{1,5})?$/;
-
-export function hostOf(address: string): string {
-  return address.startsWith('[') ? address.slice(1, address.indexOf(']')) : address.replace(/:[0-9]+$/, '');
+// paths, TOML and JSON on the node, so only an address already in the one canonical
+// spelling (what parseRegistryAddress gives) may pass.
+function isCanonicalAddress(a: string): boolean {
+  try {
+    return parseRegistryAddress(a).address === a;
+  } catch {
+    return false;
+  }
 }
 
 export function planTrust(req: TrustRequest): TrustPlan {
-  for (const a of req.addresses) if (!ADDRESS.test(a)) throw new Error(`not a registry address: ${JSON.stringify(a)}`);
+  for (const a of req.addresses) if (!isCanonicalAddress(a)) throw new Error(`not a registry address: ${JSON.stringify(a)}`);
   const certs = req.mode === 'certs';
   if (certs && req.action !== 'untrust' && !(req.caPem && isOnePemCertificate(req.caPem))) {
     throw new Error('certs mode needs the CA as one PEM certificate');
@@ -65,7 +70,7 @@ export function planTrust(req: TrustRequest): TrustPlan {
     ...req,
     files,
     insecure: !certs && runtimes.includes('docker') ? req.addresses : [],
-    hostNames: req.hostsEntryIp ? [...new Set(req.addresses.map(hostOf).filter((h) => isIP(h) === 0))] : [],
+    hostNames: req.hostsEntryIp ? [...new Set(req.addresses.map(hostOfAddress).filter((h) => isIP(h) === 0))] : [],
     systemTrustFile: certs && req.systemTrust ? `registry-setup-${fingerprint(ca).slice(0, 16)}.crt` : null,
     // Milliseconds: two runs within one second must not share a backup name.
     stamp: compactStamp(req.now),
@@ -74,13 +79,13 @@ export function planTrust(req: TrustRequest): TrustPlan {
 
 function filesFor(runtime: Runtime, a: string, certs: boolean, ca: string): Array<[string, string]> {
   const written = '# Written by registry-setup trust-node.\n';
-  if (runtime === 'docker') return certs ? [[`/etc/docker/certs.d/${a}/ca.crt`, ca]] : [];
+  if (runtime === 'docker') return certs ? [[`${NODE.dockerCerts}/${a}/ca.crt`, ca]] : [];
   if (runtime === 'podman') {
     return certs
-      ? [[`/etc/containers/certs.d/${a}/ca.crt`, ca]]
-      : [[`/etc/containers/registries.conf.d/registry-setup-${a}.conf`, `${written}[[registry]]\nlocation = "${a}"\ninsecure = true\n`]];
+      ? [[`${NODE.podmanCerts}/${a}/ca.crt`, ca]]
+      : [[`${NODE.podmanRegistries}/registry-setup-${a}.conf`, `${written}[[registry]]\nlocation = "${a}"\ninsecure = true\n`]];
   }
-  const dir = `/etc/containerd/certs.d/${a}`;
+  const dir = `${NODE.containerdCerts}/${a}`;
   const scheme = certs ? 'https' : 'http';
   const trust = certs ? `ca = "${dir}/ca.crt"` : 'skip_verify = true';
   const toml = `${written}server = "${scheme}://${a}"\n\n[host."${scheme}://${a}"]\n  capabilities = ["pull", "resolve", "push"]\n  ${trust}\n`;
@@ -92,58 +97,79 @@ function fingerprint(pem: string): string {
   return createHash('sha256').update(der).digest('hex');
 }
 
-/** One POSIX sh script, the same for every node: library, quoted data, then the calls. */
-export function renderTrustScript(plan: TrustPlan): string {
+/**
+ * Only for tests, which run the real script unprivileged: `root` is a directory that stands in
+ * for the node's `/` (RS_ROOT), and `path` replaces the script's PATH so that stubs answer for
+ * docker, systemctl, pidof and the rest, and a unit test can never reach the machine's own dockerd.
+ * The CLI passes neither, and then the script reads `RS_ROOT=` and the PATH below.
+ */
+export interface RenderOptions {
+  root?: string;
+  path?: string;
+}
+
+/**
+ * One POSIX sh script, the same for every node: library, quoted data, then the calls.
+ * Calls name node paths as the node spells them; the library adds $RS_ROOT only where it
+ * touches the file system, so records and `@@rs` lines always show the node's real paths.
+ */
+export function renderTrustScript(plan: TrustPlan, opts: RenderOptions = {}): string {
   const q = shellQuote;
+  if (opts.root !== undefined && !/^\/.*[^/]$/.test(opts.root)) throw new Error(`root must be an absolute path without a final slash: ${opts.root}`);
   const body: string[] = [];
-  const runtimeSetup = plan.runtimes === 'auto' ? 'rs_detect' : `RS_RT=${q(` ${plan.runtimes.join(' ')} `)}; rs_say "runtimes$RS_RT"`;
-  const fileCall = plan.action === 'check' ? 'rs_check' : 'rs_put';
+  const check = plan.action === 'check';
+  const runtimeSetup = plan.runtimes === 'auto'
+    ? SH.detect
+    : `${VARS.runtimes}=${q(` ${plan.runtimes.join(' ')} `)}; ${SH.say} "${LINE.runtimes}$${VARS.runtimes}"`;
+  const fileCall = check ? SH.check : SH.put;
   const contents = (f: RemoteFile): string => (f.contents === plan.caPem ? '"$RS_CA"' : q(f.contents));
 
   if (plan.action === 'untrust') {
-    body.push(`rs_undo ${shellCommand(plan.addresses)}`);
+    body.push(`${SH.undo} ${shellCommand(plan.addresses)}`);
   } else {
     body.push(runtimeSetup);
     for (const address of plan.addresses) {
-      if (plan.action === 'trust') body.push(`rs_open ${q(address)}`);
+      if (plan.action === 'trust') body.push(`${SH.open} ${q(address)}`);
       for (const runtime of RUNTIMES) {
         const files = plan.files.filter((f) => f.address === address && f.runtime === runtime);
-        if (files.length > 0) body.push(`if rs_rt ${runtime}; then`, ...files.map((f) => `  ${fileCall} ${q(f.path)} ${contents(f)}`), 'fi');
+        if (files.length > 0) body.push(`if ${SH.runtimeOn} ${runtime}; then`, ...files.map((f) => `  ${fileCall} ${q(f.path)} ${contents(f)}`), 'fi');
       }
     }
-    if (plan.files.some((f) => f.runtime === 'containerd')) body.push('if rs_rt containerd; then rs_containerd_path; fi');
+    if (plan.files.some((f) => f.runtime === 'containerd')) body.push(`if ${SH.runtimeOn} containerd; then ${SH.containerdPath}; fi`);
     if (plan.insecure.length > 0) {
-      body.push(`if rs_rt docker; then rs_insecure_${plan.action === 'check' ? 'check' : 'add'} ${shellCommand(plan.insecure)}; fi`);
+      body.push(`if ${SH.runtimeOn} docker; then ${check ? SH.insecureCheck : SH.insecureAdd} ${shellCommand(plan.insecure)}; fi`);
     }
     // Extras belong to no single address: they are recorded with the first one.
-    if (plan.action === 'trust' && (plan.systemTrustFile || plan.hostNames.length > 0)) body.push(`rs_open ${q(plan.addresses[0]!)}`);
-    if (plan.systemTrustFile) body.push(`rs_systrust${plan.action === 'check' ? '_check' : ''} ${q(plan.systemTrustFile)} "$RS_CA"`);
+    if (plan.action === 'trust' && (plan.systemTrustFile || plan.hostNames.length > 0)) body.push(`${SH.open} ${q(plan.addresses[0]!)}`);
+    if (plan.systemTrustFile) body.push(`${check ? SH.systrustCheck : SH.systrust} ${q(plan.systemTrustFile)} "$RS_CA"`);
     for (const name of plan.hostNames) {
-      body.push(plan.action === 'check' ? `rs_hosts_check ${q(name)}` : `rs_hosts_add ${q(name)} ${q(plan.hostsEntryIp!)}`);
+      body.push(check ? `${SH.hostsCheck} ${q(name)}` : `${SH.hostsAdd} ${q(name)} ${q(plan.hostsEntryIp!)}`);
     }
   }
 
   const daemon = plan.action === 'untrust' || plan.insecure.length > 0;
   return [
-    `# registry-setup ${plan.action === 'untrust' ? 'untrust-node' : `trust-node${plan.action === 'check' ? ' --check' : ''}`}` +
+    `# registry-setup ${plan.action === 'untrust' ? 'untrust-node' : `trust-node${check ? ' --check' : ''}`}` +
       ` (${plan.mode} mode): ${plan.addresses.join(' ')}`,
-    '# Runs as root from stdin (sh -s); what it changes is recorded under /var/lib/registry-setup/trust/.',
+    `# Runs as root from stdin (sh -s); what it changes is recorded under ${NODE.records}/.`,
     // Braces: sh parses the whole script before running any of it, and nothing inside can read the rest of stdin.
     '{',
-    'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin${PATH:+:$PATH}',
+    opts.path !== undefined ? `PATH=${q(opts.path)}` : 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin${PATH:+:$PATH}',
     'LC_ALL=C',
     'export PATH LC_ALL',
     'set -euf',
     'umask 022',
-    `RS_STAMP=${q(plan.stamp)}`,
+    // Always assigned, so nothing in the node's environment can move the script's files.
+    `${VARS.root}=${opts.root !== undefined ? q(opts.root) : ''}`,
+    `${VARS.stamp}=${q(plan.stamp)}`,
     ...(plan.caPem && plan.action !== 'untrust' ? [`RS_CA=${q(plan.caPem)}`] : []),
-    ...(daemon ? [`RS_AWK=${q(readScriptAsset('daemon-json.awk'))}`] : []),
+    ...(daemon ? [`${VARS.awk}=${q(readScriptAsset('daemon-json.awk'))}`] : []),
     readScriptAsset('trust-lib.sh'),
     ...(daemon ? [readScriptAsset('daemon-lib.sh')] : []),
     ...(plan.action === 'untrust' ? [readScriptAsset('undo-lib.sh')] : []),
-    'rs_say begin',
+    `${SH.say} ${LINE.begin}`,
     ...body,
-    'rs_say end',
+    `${SH.say} ${LINE.end}`,
     '} </dev/null',
     '',
   ].join('\n');

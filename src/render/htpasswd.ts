@@ -52,6 +52,11 @@ export function hashPassword(password: string, cost: number, salt?: string): str
   return bcrypt.hashSync(password, salt ?? bcrypt.genSaltSync(cost));
 }
 
+/** The same, in slices that yield to the event loop: a high cost never holds up Ctrl-C. */
+export function hashPasswordAsync(password: string, cost: number): Promise<string> {
+  return bcrypt.hash(password, cost);
+}
+
 export function verifyPassword(password: string, hash: string): boolean {
   return bcrypt.compareSync(password, hash);
 }

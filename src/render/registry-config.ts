@@ -1,11 +1,14 @@
 import { stringify } from 'yaml';
 import type { Mode } from '../bundle/state.js';
+import { CONTAINER_CURRENT } from '../bundle/layout.js';
 
-/** Where the registry container sees what docker-compose.yml mounts. */
+/** Where the registry container reads what the bundle holds: always through the live generation. */
 export const CONTAINER_PATHS = {
   data: '/var/lib/registry',
-  certs: '/certs',
-  auth: '/auth',
+  config: `${CONTAINER_CURRENT}/config.yml`,
+  certs: `${CONTAINER_CURRENT}/certs`,
+  auth: `${CONTAINER_CURRENT}/auth`,
+  nginxConf: `${CONTAINER_CURRENT}/nginx/registry.conf`,
 } as const;
 
 /** In proxy mode the registry listens only on the compose network, behind nginx. */
@@ -36,6 +39,7 @@ export function renderRegistryConfig(mode: Mode, port: number): string {
       }),
     },
     ...(mode === 'tls' && {
+      // The registry re-reads this file when its modification time changes, so user edits apply live.
       auth: { htpasswd: { realm: 'registry', path: `${CONTAINER_PATHS.auth}/htpasswd` } },
     }),
     health: { storagedriver: { enabled: true, interval: '10s', threshold: 3 } },

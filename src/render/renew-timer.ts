@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { UsageError } from '../errors.js';
-import { shellQuote } from '../bundle/reload.js';
+import { shellCommand } from '../remote/shell-quote.js';
 import { renderTemplate } from './templates.js';
 
 export interface TimerInput {
@@ -67,7 +67,7 @@ export function planRenewTimer(input: TimerInput): TimerPlan {
     };
   }
   // cron treats an unescaped % as a line break; the hash spreads hosts over the hour.
-  const command = `cd ${shellQuote(input.dir)} && ${argv.map(shellQuote).join(' ')} 2>&1 | logger -t ${name}`.replace(/%/g, '\\%');
+  const command = `cd ${shellCommand([input.dir])} && ${shellCommand(argv)} 2>&1 | logger -t ${name}`.replace(/%/g, '\\%');
   const minute = parseInt(name.slice(-6), 16) % 60;
   const contents = renderTemplate('renew.cron.hbs', { dir: input.dir, minute, hour: 3, command });
   // run-parts ignores cron.d files whose names contain dots, which ours never do.

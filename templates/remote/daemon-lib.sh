@@ -1,11 +1,12 @@
 # registry-setup: insecure mode. daemon.json is edited by daemon-json.awk (RS_AWK), then
 # dockerd is reloaded (never restarted) and must confirm the change in `docker info`,
-# or the previous file goes back.
+# or the previous file goes back. RS_DJ is daemon.json as the file system has it (prefixed,
+# which is what rs_dj reads); records and @@rs lines name it RS_DJN, as the node does.
 # Reload, never restart: SIGHUP makes dockerd re-read daemon.json and keeps containers running.
 rs_reload() {
-  if [ -d /run/systemd/system ] && systemctl is-active --quiet docker 2>/dev/null; then systemctl reload docker; return; fi
+  if [ -d "$RS_ROOT/run/systemd/system" ] && systemctl is-active --quiet docker 2>/dev/null; then systemctl reload docker; return; fi
   rs_pid=; rs_c=
-  [ ! -r /var/run/docker.pid ] || read -r rs_pid < /var/run/docker.pid || :
+  [ ! -r "$RS_ROOT/var/run/docker.pid" ] || read -r rs_pid < "$RS_ROOT/var/run/docker.pid" || :
   [ -z "$rs_pid" ] || [ ! -r "/proc/$rs_pid/comm" ] || read -r rs_c < "/proc/$rs_pid/comm" || :
   [ "$rs_c" = dockerd ] || rs_pid=$(pidof dockerd 2>/dev/null) || :
   [ -n "$rs_pid" ] || return 2
@@ -37,7 +38,12 @@ rs_settle() {
 # rs_dj OP DROPKEY OUT ADDR...: runs the daemon.json awk; sets RS_O (its report) and RS_ST (its exit).
 rs_dj() {
   rs_op=$1 rs_dk=$2 rs_out=$3; shift 3; RS_ST=0
-  RS_O=$(awk -v op="$rs_op" -v want="$*" -v out="$rs_out" -v dropkey="$rs_dk" "$RS_AWK" "$RS_DJ") || RS_ST=$?
+  # busybox awk ends a record at a NUL (older ones drop what follows), so one can slip past
+  # the awk unseen; count them here. An unreadable file counts 0 and is left to awk to report.
+  case $(tr -cd '\000' 2>/dev/null < "$RS_DJ" | wc -c) in
+    *[1-9]*) RS_ST=4 RS_O="error it holds a NUL byte, which is never valid JSON" ;;
+    *) RS_O=$(awk -v op="$rs_op" -v want="$*" -v out="$rs_out" -v dropkey="$rs_dk" "$RS_AWK" "$RS_DJ") || RS_ST=$? ;;
+  esac
   case $RS_ST in 0|3) ;; 4|5) rm -f "$rs_out"; rs_fail "$RS_DJ was left as it was: ${RS_O#error }" ;;
     *) rm -f "$rs_out"; rs_fail "awk could not read $RS_DJ (exit $RS_ST): $RS_O" ;; esac
 }
@@ -63,10 +69,10 @@ rs_insecure_add() {
     rs_i=$((rs_i + 1)); rs_open "$rs_a"; eval "rs_sv$rs_i=\$RS_R"
     rs_note "insecure $rs_a"
     [ "$rs_key" = 0 ] || rs_note daemonkey
-    if [ "$rs_new" = 1 ]; then rs_note daemonfile; else rs_note "backup $RS_DJ.bak-$RS_STAMP"; fi
+    if [ "$rs_new" = 1 ]; then rs_note daemonfile; else rs_note "backup $RS_DJN.bak-$RS_STAMP"; fi
   done
   if [ "$rs_new" = 1 ]; then
-    rs_mkdirs /etc/docker; rs_j=
+    rs_mkdirs "${RS_DJN%/*}"; rs_j=
     for rs_a in "$@"; do rs_j="$rs_j${rs_j:+, }\"$rs_a\""; done
     rs_write "$RS_DJ" "{$RS_NL  \"insecure-registries\": [$rs_j]$RS_NL}$RS_NL"
   else
@@ -74,7 +80,7 @@ rs_insecure_add() {
     rs_adopt "$RS_DJ" "$RS_DJ.rs-$$"
     mv -f "$RS_DJ.rs-$$" "$RS_DJ"
   fi
-  rs_say "change added$rs_added to insecure-registries in $RS_DJ"
+  rs_say "change added$rs_added to insecure-registries in $RS_DJN"
   rs_settle present $rs_added && return 0
   if [ "$rs_new" = 1 ]; then rm -f "$RS_DJ"; else mv -f "$RS_DJ.bak-$RS_STAMP" "$RS_DJ"; fi
   rs_i=0
@@ -82,9 +88,9 @@ rs_insecure_add() {
     rs_i=$((rs_i + 1)); rs_open "$rs_a"; eval "rs_x=\$rs_sv$rs_i"
     if [ -n "$rs_x" ]; then rs_write "$RS_RECF" "$rs_x"; else rm -f "$RS_RECF"; fi
   done
-  rmdir "$RS_DB" /var/lib/registry-setup 2>/dev/null || :
+  rmdir "$RS_DB" "${RS_DB%/*}" 2>/dev/null || :
   rs_reload || :
-  rs_fail "dockerd did not take the new $RS_DJ (see its log, e.g. journalctl -u docker); the previous file is back"
+  rs_fail "dockerd did not take the new $RS_DJN (see its log, e.g. journalctl -u docker); the previous file is back"
 }
 # rs_insecure_remove ADDR...: the exact inverse; RS_DK=1 drops a key we added, RS_DF=1 a file we created.
 # dockerd replaces its list on reload only when the file names the key, so it first gets the
@@ -102,22 +108,22 @@ rs_insecure_remove() {
   rs_adopt "$RS_DJ" "$RS_DJ.rs-$$"
   [ -z "$rs_final" ] || rs_adopt "$RS_DJ" "$RS_DJ.rs-final-$$"
   mv -f "$RS_DJ.rs-$$" "$RS_DJ"
-  rs_say "change removed$rs_gone from insecure-registries in $RS_DJ"
+  rs_say "change removed$rs_gone from insecure-registries in $RS_DJN"
   if ! rs_settle absent $rs_gone; then
     mv -f "$rs_u" "$RS_DJ"; rm -f "$RS_DJ.rs-final-$$"; rs_reload || :
-    rs_fail "dockerd did not take the edited $RS_DJ; the previous file is back"
+    rs_fail "dockerd did not take the edited $RS_DJN; the previous file is back"
   fi
   rm -f "$rs_u"
   case $rs_final in
     "") ;;
-    *"${RS_NL}empty$RS_NL"*) if [ "$RS_DF" = 1 ]; then rm -f "$RS_DJ" "$RS_DJ.rs-final-$$"; rs_say "change removed $RS_DJ"; else mv -f "$RS_DJ.rs-final-$$" "$RS_DJ"; fi ;;
+    *"${RS_NL}empty$RS_NL"*) if [ "$RS_DF" = 1 ]; then rm -f "$RS_DJ" "$RS_DJ.rs-final-$$"; rs_say "change removed $RS_DJN"; else mv -f "$RS_DJ.rs-final-$$" "$RS_DJ"; fi ;;
     *) mv -f "$RS_DJ.rs-final-$$" "$RS_DJ" ;;
   esac
 }
 rs_insecure_check() {
   if [ -e "$RS_DJ" ]; then rs_dj check 0 /dev/null "$@"; else RS_O=; fi
   for rs_a in "$@"; do
-    case "$RS_NL$RS_O$RS_NL" in *"${RS_NL}present $rs_a$RS_NL"*) rs_say "state ok $RS_DJ lists $rs_a" ;; *) rs_say "state missing $RS_DJ lists $rs_a" ;; esac
+    case "$RS_NL$RS_O$RS_NL" in *"${RS_NL}present $rs_a$RS_NL"*) rs_say "state ok $RS_DJN lists $rs_a" ;; *) rs_say "state missing $RS_DJN lists $rs_a" ;; esac
   done
   rs_on docker || return 0
   rs_listed

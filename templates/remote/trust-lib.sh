@@ -6,8 +6,19 @@
 # each, so untrust-node can undo exactly that, even after an interrupted run:
 #   dir P | file P | replaced P BACKUP | backup P | hosts LINE | insecure ADDR | daemonkey | daemonfile
 # Lines for registry-setup on stdout: @@rs change|warn|error|state|runtimes TEXT
-RS_DB=/var/lib/registry-setup/trust
-RS_DJ=/etc/docker/daemon.json
+# (all of these names are in src/remote/script-contract.ts, and a test holds both sides to it).
+#
+# RS_ROOT (set before this library; empty on a node) stands in for /, so unit tests can run the
+# whole script in a temp dir. Arguments, records and @@rs lines carry the node's own paths;
+# only the file system access adds "$RS_ROOT", so a node's records and output never show it.
+RS_HOSTS=/etc/hosts
+RS_DJN=/etc/docker/daemon.json
+RS_CADEB=/usr/local/share/ca-certificates
+RS_CARH=/etc/pki/ca-trust/source/anchors
+RS_CTD=/etc/containerd/config.toml
+# Accessed only, never shown: these two hold the prefix already.
+RS_DB=$RS_ROOT/var/lib/registry-setup/trust
+RS_DJ=$RS_ROOT$RS_DJN
 RS_NL='
 '
 RS_IFS=' 	
@@ -29,12 +40,14 @@ rs_note() {
   printf '%s\n' "$1" >> "$RS_RECF"
   RS_REC="$RS_REC$1$RS_NL"
 }
+# rs_mkdirs DIR (a node path).
 rs_mkdirs() {
-  [ -z "$1" ] || [ -d "$1" ] && return 0
+  [ -z "$1" ] || [ -d "$RS_ROOT$1" ] && return 0
   rs_mkdirs "${1%/*}"
   rs_note "dir $1"
-  mkdir "$1"
+  mkdir "$RS_ROOT$1"
 }
+# rs_write FILE TEXT, FILE as the file system has it (prefixed).
 # Readers see the old file or the new one, never half: a temp file beside it, then rename.
 # A file that exists keeps its mode and owner: the temp starts as a copy (cp -p), then its text is replaced.
 rs_write() {
@@ -43,20 +56,22 @@ rs_write() {
   printf '%s' "$2" > "$rs_t"
   mv -f "$rs_t" "$1"
 }
+# rs_put FILE TEXT and rs_check FILE TEXT: FILE is a node path.
 rs_put() {
-  if rs_read "$1"; then
+  rs_f=$RS_ROOT$1
+  if rs_read "$rs_f"; then
     [ "$RS_R" = "$2" ] && return 0
     if ! rs_has "file $1"; then
-      case $RS_REC in *"${RS_NL}replaced $1 "*) ;; *) cp -p "$1" "$1.bak-$RS_STAMP"; rs_note "replaced $1 $1.bak-$RS_STAMP" ;; esac
+      case $RS_REC in *"${RS_NL}replaced $1 "*) ;; *) cp -p "$rs_f" "$rs_f.bak-$RS_STAMP"; rs_note "replaced $1 $1.bak-$RS_STAMP" ;; esac
     fi
-  elif [ -e "$1" ]; then rs_fail "$1 exists but is not a regular file"
+  elif [ -e "$rs_f" ]; then rs_fail "$1 exists but is not a regular file"
   else rs_mkdirs "${1%/*}"; rs_note "file $1"
   fi
-  rs_write "$1" "$2"
+  rs_write "$rs_f" "$2"
   rs_say "change wrote $1"
 }
 rs_check() {
-  if ! rs_read "$1"; then rs_say "state missing $1"
+  if ! rs_read "$RS_ROOT$1"; then rs_say "state missing $1"
   elif [ "$RS_R" = "$2" ]; then rs_say "state ok $1"
   else rs_say "state differs $1"; fi
 }
@@ -73,23 +88,23 @@ rs_detect() {
 }
 rs_rt() { case $RS_RT in *" $1 "*) return 0 ;; esac; return 1; }
 rs_containerd_path() {
-  grep -Eqs '^[[:space:]]*config_path[[:space:]]*=' /etc/containerd/config.toml ||
+  grep -Eqs '^[[:space:]]*config_path[[:space:]]*=' "$RS_ROOT$RS_CTD" ||
     rs_say 'warn containerd reads /etc/containerd/certs.d only when config_path is set: add config_path = "/etc/containerd/certs.d" under [plugins."io.containerd.grpc.v1.cri".registry] in /etc/containerd/config.toml, then restart containerd'
 }
 # --hosts-entry: only for a name the node cannot resolve.
 rs_hosts_add() {
   getent hosts "$1" >/dev/null 2>&1 && return 0
-  rs_read /etc/hosts || :
+  rs_read "$RS_ROOT$RS_HOSTS" || :
   case $RS_R in "" | *"$RS_NL") ;; *) RS_R="$RS_R$RS_NL" ;; esac
   rs_note "hosts $2 $1"
-  rs_write /etc/hosts "$RS_R$2 $1$RS_NL"
-  rs_say "change added $2 $1 to /etc/hosts"
+  rs_write "$RS_ROOT$RS_HOSTS" "$RS_R$2 $1$RS_NL"
+  rs_say "change added $2 $1 to $RS_HOSTS"
 }
 rs_hosts_check() { if getent hosts "$1" >/dev/null 2>&1; then rs_say "state ok $1 resolves"; else rs_say "state missing $1 resolves"; fi; }
-# --system-trust: Debian-like or RHEL-like CA store.
+# --system-trust: Debian-like or RHEL-like CA store; RS_SD is a node path.
 rs_sysdir() {
-  if rs_on update-ca-certificates; then RS_SD=/usr/local/share/ca-certificates
-  elif rs_on update-ca-trust; then RS_SD=/etc/pki/ca-trust/source/anchors
+  if rs_on update-ca-certificates; then RS_SD=$RS_CADEB
+  elif rs_on update-ca-trust; then RS_SD=$RS_CARH
   else rs_fail "--system-trust: the node has neither update-ca-certificates nor update-ca-trust"; fi
 }
 # rs_sysupdate [--fresh]: Debian's tool drops a removed CA from the bundle only with --fresh.
@@ -99,7 +114,7 @@ rs_sysupdate() {
 }
 rs_systrust() {
   rs_sysdir
-  rs_read "$RS_SD/$1" && [ "$RS_R" = "$2" ] && return 0
+  rs_read "$RS_ROOT$RS_SD/$1" && [ "$RS_R" = "$2" ] && return 0
   rs_put "$RS_SD/$1" "$2"
   rs_sysupdate
 }

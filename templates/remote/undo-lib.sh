@@ -1,19 +1,19 @@
 # registry-setup: untrust-node. Reverses what the records of the given addresses say,
-# newest change first, and nothing else.
+# newest change first, and nothing else. Records hold node paths: each is reached as $RS_ROOT$P.
 rs_undo_rm() {
-  [ -e "$1" ] || [ -L "$1" ] || return 0
-  rm -f "$1"
+  [ -e "$RS_ROOT$1" ] || [ -L "$RS_ROOT$1" ] || return 0
+  rm -f "$RS_ROOT$1"
   rs_say "change removed $1"
-  case $1 in /usr/local/share/ca-certificates/* | /etc/pki/ca-trust/source/anchors/*) RS_SYS=1 ;; esac
+  case $1 in "$RS_CADEB"/* | "$RS_CARH"/*) RS_SYS=1 ;; esac
 }
 # Drops the first line that is exactly $1, keeping every other byte of /etc/hosts.
 rs_hosts_drop() {
-  rs_read /etc/hosts || return 0
+  rs_read "$RS_ROOT$RS_HOSTS" || return 0
   rs_h="$RS_NL$RS_R"
   case $rs_h in *"$RS_NL$1$RS_NL"*) ;; *) return 0 ;; esac
   rs_h="${rs_h%%"$RS_NL$1$RS_NL"*}$RS_NL${rs_h#*"$RS_NL$1$RS_NL"}"
-  rs_write /etc/hosts "${rs_h#?}"
-  rs_say "change removed the line $1 from /etc/hosts"
+  rs_write "$RS_ROOT$RS_HOSTS" "${rs_h#?}"
+  rs_say "change removed the line $1 from $RS_HOSTS"
 }
 rs_undo() {
   rs_all=; rs_ins=; RS_DK=0; RS_DF=0; RS_SYS=0
@@ -33,7 +33,7 @@ rs_undo() {
       "backup "*) rs_undo_rm "${rs_x#backup }" ;;
       "replaced "*)
         rs_p=${rs_x#replaced }; rs_b=${rs_p#* }; rs_p=${rs_p%% *}
-        if [ -e "$rs_b" ]; then mv -f "$rs_b" "$rs_p"; rs_say "change restored $rs_p"; fi ;;
+        if [ -e "$RS_ROOT$rs_b" ]; then mv -f "$RS_ROOT$rs_b" "$RS_ROOT$rs_p"; rs_say "change restored $rs_p"; fi ;;
       "hosts "*) rs_hosts_drop "${rs_x#hosts }" ;;
     esac
   done
@@ -42,11 +42,11 @@ rs_undo() {
   while [ "$rs_more" = 1 ]; do
     rs_more=0
     for rs_x in $rs_rev; do
-      case $rs_x in "dir "*) if [ -d "${rs_x#dir }" ] && rmdir "${rs_x#dir }" 2>/dev/null; then rs_more=1; rs_say "change removed ${rs_x#dir }"; fi ;; esac
+      case $rs_x in "dir "*) if [ -d "$RS_ROOT${rs_x#dir }" ] && rmdir "$RS_ROOT${rs_x#dir }" 2>/dev/null; then rs_more=1; rs_say "change removed ${rs_x#dir }"; fi ;; esac
     done
   done
   IFS=$RS_IFS
   [ "$RS_SYS" = 0 ] || rs_sysupdate --fresh
   for rs_a in "$@"; do rm -f "$RS_DB/$rs_a.list"; done
-  rmdir "$RS_DB" /var/lib/registry-setup 2>/dev/null || :
+  rmdir "$RS_DB" "${RS_DB%/*}" 2>/dev/null || :
 }

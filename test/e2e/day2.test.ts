@@ -73,7 +73,7 @@ describe.skipIf(!canRunPeers(PEERS))('day 2 against real peers', () => {
     const file = (rel: string) => path.join(dir, rel);
     const [caBefore, caKeyBefore, oldPem, oldKey] = await Promise.all(['ca/ca.crt', 'ca/ca.key', 'certs/registry.crt', 'certs/registry.key'].map((f) => readFile(file(f))));
     const old = new X509Certificate(oldPem!);
-    const renewed = await runCliJson<{ renewed: boolean; backups: string[] }>(['renew', '--dir', dir, '--days', '90']);
+    const renewed = await runCliJson<{ renewed: boolean; previous: string }>(['renew', '--dir', dir, '--days', '90']);
     expect(renewed.exitCode, renewed.stderr).toBe(0);
     expect(renewed.json.renewed).toBe(true);
 
@@ -94,10 +94,11 @@ describe.skipIf(!canRunPeers(PEERS))('day 2 against real peers', () => {
     // Same modes as init, and the old files kept byte for byte.
     expect(statSync(file('certs/registry.key')).mode & 0o777).toBe(0o600);
     expect(statSync(file('certs/registry.crt')).mode & 0o777).toBe(0o644);
-    const backups = (await readdir(file('certs'))).filter((n) => n.includes('.bak-'));
-    expect(backups.sort()).toEqual([expect.stringMatching(/^registry\.crt\.bak-\d{8}T\d{6}Z$/), expect.stringMatching(/^registry\.key\.bak-/)]);
-    expect(await readFile(file(`certs/${backups.sort()[0]}`))).toEqual(oldPem);
-    expect(statSync(file(`certs/${backups.sort()[1]}`)).mode & 0o777).toBe(0o600);
+    // The previous generation is the backup: the old pair, as it was, key still 0600.
+    expect(renewed.json.previous).toMatch(/^\.gen\/g-\d{8}T\d{9}Z-[0-9a-f]+$/);
+    expect(await readFile(file(`${renewed.json.previous}/certs/registry.crt`))).toEqual(oldPem);
+    expect(await readFile(file(`${renewed.json.previous}/certs/registry.key`))).toEqual(oldKey);
+    expect(statSync(file(`${renewed.json.previous}/certs/registry.key`)).mode & 0o777).toBe(0o600);
 
     const before = treeHash(dir);
     const again = await runCli(['renew', '--dir', dir]);

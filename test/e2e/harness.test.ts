@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCompose, registryConfigMount, registryConfigPath } from './support/compose-file.js';
+import { readCompose, registryConfigFile, registryConfigPath } from './support/compose-file.js';
 import { type Stack, startStack } from './support/compose-stack.js';
 import { isPortOpen } from './support/net.js';
 import { type OciImage, buildOciLayout } from './support/oci-image.js';
@@ -229,7 +229,18 @@ describe('the harness reads the config where the image reads it', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-path-'));
     await writeFile(path.join(dir, 'docker-compose.yml'), 'services:\n  registry:\n    image: registry:3.0.0\n    volumes:\n      - ./config.yml:/etc/docker/registry/config.yml:ro\n');
     const [spec] = readCompose(dir);
-    expect(() => registryConfigMount(spec!)).toThrow(/reads \/etc\/distribution\/config.yml, and nothing is mounted there/);
+    expect(() => registryConfigFile(spec!)).toThrow(/reads \/etc\/distribution\/config.yml, and nothing is mounted there/);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('follows `command: [serve, PATH]` through the mounts, and refuses a path nothing is mounted at', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-cmd-'));
+    const compose = (cmdPath: string) =>
+      `services:\n  registry:\n    image: registry:3.1.1\n    command: ["serve", "${cmdPath}"]\n    volumes:\n      - ./.gen:/etc/registry-setup:ro\n`;
+    await writeFile(path.join(dir, 'docker-compose.yml'), compose('/etc/registry-setup/current/config.yml'));
+    expect(registryConfigFile(readCompose(dir)[0]!)).toBe(path.join(dir, '.gen/current/config.yml'));
+    await writeFile(path.join(dir, 'docker-compose.yml'), compose('/etc/distribution/config.yml'));
+    expect(() => registryConfigFile(readCompose(dir)[0]!)).toThrow(/reads \/etc\/distribution\/config.yml, and nothing is mounted there/);
     await rm(dir, { recursive: true, force: true });
   });
 });

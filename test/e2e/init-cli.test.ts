@@ -3,14 +3,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, runCli, treeHash } from './support/cli.js';
+import { CLI, runCli, runCliJson, treeHash } from './support/cli.js';
 import { canRunPeers } from './support/require-peers.js';
 
 /** Issue 2, proof 4: bad input gets one line and the right exit code, and nothing is written. */
 const root = mkdtempSync(join(tmpdir(), 'rs-init-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const fresh = () => mkdtempSync(join(root, 'case-'));
-const base = ['init', '--yes', '--host', '10.0.0.5', '--ca-key-size', '2048'];
+const base = ['init', '--yes', '--host', '10.0.0.5'];
 
 function openssl(args: string[], cwd: string): void {
   execFileSync('openssl', args, { cwd, stdio: 'ignore' });
@@ -53,16 +53,18 @@ describe('init: bad input', () => {
     expect(treeHash(dir)).toBe(before);
   });
 
-  it('--force replaces it and keeps the old files aside', async () => {
+  it('--force replaces it and keeps the old bundle as the previous generation', async () => {
     const dir = join(fresh(), 'reg');
     await runCli([...base, '--dir', dir]);
     const oldCa = readFileSync(join(dir, 'ca/ca.crt'), 'utf8');
     writeFileSync(join(dir, 'data/keep-me'), 'images');
-    expect((await runCli([...base, '--dir', dir, '--force'])).exitCode).toBe(0);
+    const r = await runCliJson<{ previous: string }>([...base, '--dir', dir, '--force']);
+    expect(r.exitCode).toBe(0);
     expect(readFileSync(join(dir, 'ca/ca.crt'), 'utf8')).not.toBe(oldCa);
-    const replaced = readdirSync(dir).find((n) => n.startsWith('.replaced-'))!;
-    expect(readFileSync(join(dir, replaced, 'ca/ca.crt'), 'utf8')).toBe(oldCa);
-    expect(statSync(join(dir, replaced, 'ca/ca.key')).mode & 0o777).toBe(0o600);
+    expect(r.json.previous).toMatch(/^\.gen\/g-/);
+    expect(readFileSync(join(dir, r.json.previous, 'ca/ca.crt'), 'utf8')).toBe(oldCa);
+    expect(statSync(join(dir, r.json.previous, 'ca/ca.key')).mode & 0o777).toBe(0o600);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(readFileSync(join(dir, 'data/keep-me'), 'utf8')).toBe('images');
   });
 
@@ -152,11 +154,8 @@ describe('init: interruptions', () => {
     return new Promise((resolve) => child.on('exit', (code, sig) => resolve(code ?? sig ?? -1)));
   }
 
-  it.each([['SIGINT', 130], ['SIGTERM', 143]] as const)('%s leaves nothing behind and exits %d', async (signal, code) => {
-    const parent = fresh();
-    expect(await interrupt(join(parent, 'reg'), signal, 400)).toBe(code);
-    expect(readdirSync(parent)).toEqual([]);
-  });
+  // SIGINT and SIGTERM at a known moment (during bcrypt) are in signals.test.ts: a timer here
+  // could fire before Node has even started running the CLI on a loaded machine.
 
   it('SIGKILL at any moment leaves either no bundle or a whole one, never a half-written key', async () => {
     for (const ms of [100, 300, 600, 900, 1200, 1600, 2200]) {
@@ -165,7 +164,7 @@ describe('init: interruptions', () => {
       await interrupt(dir, 'SIGKILL', ms);
       if (existsSync(dir)) {
         execFileSync('openssl', ['verify', '-CAfile', join(dir, 'ca/ca.crt'), join(dir, 'certs/registry.crt')], { stdio: 'ignore' });
-        execFileSync('openssl', ['rsa', '-check', '-noout', '-in', join(dir, 'certs/registry.key')], { stdio: 'ignore' });
+        execFileSync('openssl', ['pkey', '-check', '-noout', '-in', join(dir, 'certs/registry.key')], { stdio: 'ignore' });
       }
       // whatever a killed run left, the next run starts clean
       mkdirSync(parent, { recursive: true });

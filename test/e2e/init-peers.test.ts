@@ -17,7 +17,7 @@ import { canRunPeers } from './support/require-peers.js';
  * consume it in production: openssl and htpasswd check the files, the real
  * registry (and nginx in proxy mode) serve them, skopeo pushes and pulls.
  */
-const PEERS = ['docker-registry', 'skopeo', 'nginx', 'openssl', 'htpasswd', 'unshare', 'setpriv'];
+const PEERS = ['docker-registry', 'skopeo', 'nginx', 'openssl', 'htpasswd', 'unshare', 'setpriv', 'xz'];
 const PASSWORD = 'a fine password: with "quotes" & $signs';
 const root = mkdtempSync(join(tmpdir(), 'rs-init-peers-'));
 let image: OciImage;
@@ -45,19 +45,31 @@ describe.skipIf(!canRunPeers(PEERS))('init bundles against the real registry, ng
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  describe.each(['tls', 'proxy'] as const)('%s mode', (mode) => {
+  // ECDSA (the default) against the registry the bundle pins (3.1.1); RSA against Debian's 2.8.2,
+  // so both key types and both registry majors serve every mode.
+  describe.each([
+    ['tls', 'ecdsa', 3], ['proxy', 'ecdsa', 3], ['tls', 'rsa', 2], ['proxy', 'rsa', 2],
+  ] as const)('%s mode, %s keys, registry %i', (mode, keyType, registryMajor) => {
     let bundle: string;
     let stack: Stack;
     let port: number;
 
     beforeAll(async () => {
       port = await freePort();
-      bundle = join(root, mode);
+      bundle = join(root, `${mode}-${keyType}`);
+      const rsa = keyType === 'rsa' ? ['--key-type', 'rsa', '--ca-key-size', '2048'] : [];
       const r = await runCli(['init', '--dir', bundle, '--mode', mode, '--host', '127.0.0.1', '--host', 'localhost', '--port', String(port),
-        '--user', 'alice', '--password-stdin'], { input: `${PASSWORD}\n` });
+        '--user', 'alice', '--password-stdin', ...rsa], { input: `${PASSWORD}\n` });
       expect(r.stderr).toBe('• generating keys and certificates…');
       expect(r.exitCode).toBe(0);
-      stack = await startStack(bundle);
+      stack = await startStack(bundle, { registryMajor });
+    });
+
+    it(`issues ${keyType} keys for the CA and the server`, async () => {
+      for (const cert of ['ca/ca.crt', 'certs/registry.crt']) {
+        const text = (await execa('openssl', ['x509', '-in', join(bundle, cert), '-noout', '-text'])).stdout;
+        expect(text).toMatch(keyType === 'rsa' ? /Public Key Algorithm: rsaEncryption/ : /Public Key Algorithm: id-ecPublicKey[^]*NIST CURVE: P-256/);
+      }
     });
     afterAll(() => stack?.stop());
 
@@ -82,7 +94,7 @@ describe.skipIf(!canRunPeers(PEERS))('init bundles against the real registry, ng
         expect(push.stderr).toBe('');
         expect(push.exitCode).toBe(0);
         expect((await inspectDigest(ref, opts)).digest).toBe(image.manifestDigest);
-        const back = join(root, `pulled-${mode}-${host}`);
+        const back = join(root, `pulled-${mode}-${keyType}-${host}`);
         expect((await pullToLayout(ref, back, 'v1', opts)).exitCode).toBe(0);
         const index = JSON.parse(readFileSync(join(back, 'index.json'), 'utf8'));
         expect(index.manifests[0].digest).toBe(image.manifestDigest);

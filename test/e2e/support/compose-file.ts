@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
+import { registryMajor, registryProgram } from './registry-binary.js';
 
 /**
  * Reads a bundle's docker-compose.yml into what the native harness needs.
@@ -27,6 +28,8 @@ export interface ServiceSpec {
   mounts: Mount[];
   environment: Record<string, string>;
   dependsOn: string[];
+  /** compose `command`: the arguments after the image's entrypoint. */
+  command?: string[];
 }
 
 export function readCompose(bundleDir: string): ServiceSpec[] {
@@ -38,11 +41,15 @@ export function readCompose(bundleDir: string): ServiceSpec[] {
 
 function parseService(baseDir: string, name: string, svc: Record<string, unknown>): ServiceSpec {
   const where = `service ${name}`;
-  for (const key of ['command', 'entrypoint', 'network_mode', 'user']) {
+  for (const key of ['entrypoint', 'network_mode', 'user']) {
     if (svc[key] !== undefined) throw new Error(`${where}: "${key}" is not supported by the native harness`);
   }
   if (typeof svc.image !== 'string') throw new Error(`${where}: image must be a string`);
+  if (svc.command !== undefined && !(Array.isArray(svc.command) && svc.command.every((c) => typeof c === 'string'))) {
+    throw new Error(`${where}: only the list form of "command" is supported by the native harness`);
+  }
   return {
+    ...(svc.command !== undefined && { command: svc.command as string[] }),
     name,
     image: svc.image,
     ports: asList(svc.ports).map((p) => parsePort(where, p)),
@@ -124,10 +131,10 @@ export function kindOf(spec: ServiceSpec): 'registry' | 'nginx' {
 }
 
 /**
- * Where the official registry image reads its config: the path in its CMD. Version 3 moved
- * it from /etc/docker/registry/config.yml to /etc/distribution/config.yml, and a config
- * mounted only at the other path is silently ignored: the image then runs its built-in
- * example config (plain HTTP, no auth). The harness reads exactly where the image reads.
+ * Where the official registry image reads its config when no command names one: the path
+ * in its CMD. Version 3 moved it from /etc/docker/registry/config.yml to
+ * /etc/distribution/config.yml, and a config at the other path is silently ignored: the
+ * image then runs its built-in example config (plain HTTP, no auth).
  */
 export function registryConfigPath(image: string): string {
   const tag = image.split('/').pop()!.split(':')[1] ?? 'latest';
@@ -137,25 +144,58 @@ export function registryConfigPath(image: string): string {
   throw new Error(`registry image ${image}: unknown tag, so where it reads its config is unknown`);
 }
 
-/** The mount that the registry image would read its config from; an error when there is none. */
-export function registryConfigMount(spec: ServiceSpec): Mount {
-  const target = registryConfigPath(spec.image);
-  const mount = spec.mounts.find((m) => m.target === target);
-  if (!mount) throw new Error(`service ${spec.name}: ${spec.image} reads ${target}, and nothing is mounted there; it would run its example config (plain HTTP, no auth)`);
-  return mount;
+/**
+ * The config the registry container reads: `serve PATH` from the service's command
+ * (both images' entrypoints take it), or else the image's own CMD path.
+ */
+export function registryConfigTarget(spec: ServiceSpec): string {
+  if (!spec.command) return registryConfigPath(spec.image);
+  const [verb, path, ...rest] = spec.command;
+  if (verb !== 'serve' || !path || rest.length > 0) throw new Error(`service ${spec.name}: command ${JSON.stringify(spec.command)} is not "serve CONFIG"`);
+  return path;
 }
 
-/** The command that stands in for the service's image, reading what the image would read. */
-export function programFor(spec: ServiceSpec): string {
-  if (kindOf(spec) === 'registry') return `exec docker-registry serve ${registryConfigMount(spec).target}`;
+/** The host path behind a container path, through the service's bind mounts (the deepest one wins). */
+export function hostPathOf(spec: ServiceSpec, containerPath: string): string {
+  const mount = [...spec.mounts]
+    .sort((a, b) => b.target.length - a.target.length)
+    .find((m) => containerPath === m.target || containerPath.startsWith(`${m.target}/`));
+  if (!mount) throw new Error(`service ${spec.name}: nothing is mounted at ${containerPath}; the container would not find it`);
+  return path.join(mount.source, containerPath.slice(mount.target.length));
+}
+
+/** The host file the registry reads its config from; an error when nothing is mounted there. */
+export function registryConfigFile(spec: ServiceSpec): string {
+  const target = registryConfigTarget(spec);
+  try {
+    return hostPathOf(spec, target);
+  } catch {
+    throw new Error(`service ${spec.name}: ${spec.image} reads ${target}, and nothing is mounted there; it would run its example config (plain HTTP, no auth)`);
+  }
+}
+
+const sh = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * The command that stands in for the service's image, reading what the image would read.
+ * `registryMajor` overrides which registry runs (2: Debian's 2.8.2; 3: 3.1.1), so one
+ * bundle can be tested against both.
+ */
+export function programFor(spec: ServiceSpec, registryMajorOverride?: 2 | 3): string {
+  if (kindOf(spec) === 'registry') {
+    registryConfigFile(spec); // fails loudly when the image would not find its config
+    const program = registryProgram(registryMajorOverride ?? registryMajor(spec.image));
+    return `exec ${sh(program)} serve ${sh(registryConfigTarget(spec))}`;
+  }
   // -e: nginx opens its compiled-in error log before it reads any config.
-  return `exec nginx -e stderr -g 'daemon off;'`;
+  const [program, ...args] = spec.command ?? ['nginx', '-g', 'daemon off;'];
+  if (program !== 'nginx') throw new Error(`service ${spec.name}: command ${JSON.stringify(spec.command)} does not run nginx`);
+  return `exec nginx -e stderr ${args.map(sh).join(' ')}`;
 }
 
 /** The registry also listens on a port nobody publishes in proxy mode; nginx needs it up first. */
 export function registryListenPort(spec: ServiceSpec): number | undefined {
-  const cfg = registryConfigMount(spec);
-  const addr = spec.environment.REGISTRY_HTTP_ADDR ?? (YAML.parse(readFileSync(cfg.source, 'utf8')) as { http?: { addr?: string } }).http?.addr;
+  const addr = spec.environment.REGISTRY_HTTP_ADDR ?? (YAML.parse(readFileSync(registryConfigFile(spec), 'utf8')) as { http?: { addr?: string } }).http?.addr;
   const port = Number(addr?.split(':').pop());
   return Number.isInteger(port) && port > 0 ? port : undefined;
 }

@@ -17,6 +17,8 @@ import { isPortOpen, waitForPort } from './net.js';
 export interface StackOptions {
   /** Per service: how long to wait for its ports. */
   readyTimeoutMs?: number;
+  /** Run this registry instead of the one the image tag names: 2 (Debian's 2.8.2) or 3 (3.1.1). */
+  registryMajor?: 2 | 3;
 }
 
 export interface ServiceHandle {
@@ -72,6 +74,17 @@ async function nginxEtcCopy(tmp: string): Promise<Mount[]> {
   ];
 }
 
+/**
+ * Where nginx writes by its compiled-in defaults (pid in /run, access log in /var/log/nginx)
+ * when a config started with -c names no other place: private, as in the image.
+ */
+function nginxPrivateDirs(tmp: string): Mount[] {
+  return ['run', 'var-log-nginx'].map((name) => {
+    mkdirSync(path.join(tmp, name), { mode: 0o755 });
+    return { source: path.join(tmp, name), target: `/${name.replace(/-/g, '/')}`, readOnly: false, createSource: false };
+  });
+}
+
 /** Shell lines that bind-mount `m` at its target. */
 function mountLines(m: Mount): string[] {
   if (!existsSync(m.source)) {
@@ -91,15 +104,15 @@ function mountLines(m: Mount): string[] {
   return lines;
 }
 
-async function launch(spec: ServiceSpec, allNames: string[]) {
+async function launch(spec: ServiceSpec, allNames: string[], opts: StackOptions) {
   const tmp = mkdtempSync(path.join(os.tmpdir(), `stack-${spec.name}-`));
   const hosts = path.join(tmp, 'hosts');
   await writeFile(hosts, `${readFileSync('/etc/hosts', 'utf8').trimEnd()}\n127.0.0.1 ${allNames.join(' ')}\n`);
   const system: Mount[] = [{ source: hosts, target: '/etc/hosts', readOnly: true, createSource: false }];
-  if (kindOf(spec) === 'nginx') system.push(...(await nginxEtcCopy(tmp)));
+  if (kindOf(spec) === 'nginx') system.push(...(await nginxEtcCopy(tmp)), ...nginxPrivateDirs(tmp));
   // Parents before children, as docker sorts mounts, so /etc/nginx/conf.d lands in the copy.
   const volumes = [...spec.mounts].sort((a, b) => a.target.split('/').length - b.target.split('/').length);
-  const script = ['set -e', ...[...system, ...volumes].flatMap(mountLines), programFor(spec)].join('\n');
+  const script = ['set -e', ...[...system, ...volumes].flatMap(mountLines), programFor(spec, opts.registryMajor)].join('\n');
 
   const logFile = path.join(tmp, 'service.log');
   const fd = openSync(logFile, 'a');
@@ -149,7 +162,7 @@ class NativeService implements ServiceHandle {
     for (const port of this.ports) {
       if (await isPortOpen('127.0.0.1', port)) throw new Error(`service ${this.name}: port ${port} is already in use`);
     }
-    const run = (this.run = await launch(this.spec, this.allNames));
+    const run = (this.run = await launch(this.spec, this.allNames, this.opts));
     try {
       for (const port of this.ports) {
         await waitForPort('127.0.0.1', port, this.opts.readyTimeoutMs ?? 20_000, {

@@ -1,5 +1,5 @@
 import { spawnSync, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,31 @@ const AWKS: Array<[string, string[]]> = [
 const PROGRAM = readScriptAsset('daemon-json.awk');
 const dir = mkdtempSync(join(tmpdir(), 'rs-awk-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/**
+ * dockerd 20.10 has no --validate, but it reads --config-file before anything else: a flag
+ * that the file also sets makes it stop there, naming the list it read ("from file: [...]").
+ * Run unprivileged, it stops at its root check at the latest, so it never starts.
+ */
+const ROOT = process.getuid?.() === 0;
+const DOCKERD = has('dockerd') && (!ROOT || has('setpriv'));
+function dockerdSees(doc: string): string[] | string {
+  const d = mkdtempSync(join(tmpdir(), 'rs-dockerd-'));
+  try {
+    chmodSync(d, 0o755);
+    const file = join(d, 'daemon.json');
+    writeFileSync(file, doc, { mode: 0o644 });
+    const args = ['--config-file', file, '--insecure-registry', 'rs-probe:1', '--data-root', join(d, 'data'), '--exec-root', join(d, 'exec'), '--pidfile', join(d, 'pid'), '-H', `unix://${join(d, 'sock')}`];
+    const r = ROOT
+      ? spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'dockerd', ...args], { encoding: 'utf8', timeout: 30_000 })
+      : spawnSync('dockerd', args, { encoding: 'utf8', timeout: 30_000 });
+    const listed = /from file: \[([^\]]*)\]/.exec(r.stderr);
+    if (listed) return listed[1]!.split(' ').filter(Boolean);
+    return /root privileges/.test(r.stderr) ? [] : `dockerd refused it: ${r.stderr}`;
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+}
 
 interface AwkRun { status: number | null; report: string[]; output: string | null }
 let seq = 0;
@@ -54,12 +79,13 @@ const ADD_TABLE: Array<[string, string, string[], string, string[]]> = [
   ['a one-entry list on its own line', '{"insecure-registries": [\n  "a:1"\n]}', [A], `{"insecure-registries": [\n  "a:1",\n  "${A}"\n]}`, [`added ${A}`]],
   ['the key spelled with capitals (Go matches keys without case)', '{"Insecure-Registries": ["a:1"]}', [A], `{"Insecure-Registries": ["a:1", "${A}"]}`, [`added ${A}`]],
   ['a wanted entry named twice', '{}', [A, A], `{"insecure-registries": ["${A}"]}`, [`added ${A}`, 'key']],
+  ['the key spelled with escapes (dockerd decodes keys)', '{"insecure\\u002dregistries": ["a:1"]}', [A], `{"insecure\\u002dregistries": ["a:1", "${A}"]}`, [`added ${A}`]],
+  ['the key spelled with escapes and capitals', '{"\\u0049NSECURE\\u002DRegistries": []}', [A], `{"\\u0049NSECURE\\u002DRegistries": ["${A}"]}`, [`added ${A}`]],
+  ['entries spelled with escapes', '{"insecure-registries": ["10.0.0.5\\u003a5000", "registry\\u002elan\\u003A5000"]}', [A, B, 'c:3'], '{"insecure-registries": ["10.0.0.5\\u003a5000", "registry\\u002elan\\u003A5000", "c:3"]}', ['added c:3']],
   ['deep nesting elsewhere', '{"x": [[[[{"y": [{}]}]]]], "z": {}}', [A], `{"x": [[[[{"y": [{}]}]]]], "z": {}, "insecure-registries": ["${A}"]}`, [`added ${A}`, 'key']],
 ];
 
 const INVALID: Array<[string, string, RegExp]> = [
-  ['an empty file', '', /empty/],
-  ['only whitespace', ' \n\t', /empty/],
   ['a list at the top', '["a"]', /not a JSON object/],
   ['truncated', '{"insecure-registries": [', /ends too early/],
   ['a trailing comma', '{"a": 1,}', /quoted key/],
@@ -76,10 +102,20 @@ const INVALID: Array<[string, string, RegExp]> = [
   ['a missing colon', '{"a" 1}', /expected :/],
   ['a byte order mark', '\ufeff{}', /not a JSON object/],
   ['the key twice', '{"insecure-registries": [], "insecure-registries": ["x"]}', /appears twice/],
+  ['the key twice, once spelled with escapes', '{"insecure-registries": [], "insecure\\u002dregistries": ["x"]}', /appears twice/],
+  ['a NUL in a string', '{"a": "x\0y"}\n', /control character in a string/],
+  ['a NUL in an entry', `{"insecure-registries": ["${A}\0"]}`, /control character in a string/],
+  ['a NUL in a key', '{"a\0": 1}', /control character in a string/],
+  ['a NUL before a value', '{"a": \0 1}', /unexpected/],
+  ['a NUL before the object', '\0{}', /not a JSON object/],
+  ['a NUL after the object, then a newline', '{"a": 1}\0\n', /after the closing/],
+  ['a control byte in a string', '{"a": "x\x1fy"}', /control character in a string/],
+  ['a control byte as a value', '{"a": \x01}', /unexpected/],
+  ['a control byte ending the file', '{}\x01', /control character at the end/],
   ['an error on line 3', '{\n  "a": 1,\n  "b": tru\n}', /line 3/],
 ];
 
-describe.each(AWKS)('daemon-json.awk under %s', (_name, awk) => {
+describe.each(AWKS)('daemon-json.awk under %s', (name, awk) => {
   it.each(ADD_TABLE)('adds to %s, keeping every other byte', (_what, doc, want, expected, report) => {
     const r = runAwk(awk, doc, 'add', want);
     expect(r).toEqual({ status: 0, report, output: expected });
@@ -123,6 +159,57 @@ describe.each(AWKS)('daemon-json.awk under %s', (_name, awk) => {
     expect(r.report).toHaveLength(1);
     expect(r.report[0]).toMatch(/^error /);
     expect(r.report[0]).toMatch(why);
+    // The line goes back to registry-setup as text: no raw control bytes in it.
+    expect(r.report[0]).toMatch(/^[ -~]+$/);
+  });
+
+  // busybox awk ends a record at a NUL, so one as the very last byte never reaches the
+  // program; rs_dj counts NULs before it runs awk (tested below under every awk).
+  it.skipIf(name === 'busybox awk')('refuses a NUL as the last byte of the file (exit 4), writing nothing', () => {
+    const r = runAwk(awk, '{"a": 1}\0', 'add', [A]);
+    expect(r).toMatchObject({ status: 4, output: null });
+    expect(r.report).toEqual([expect.stringMatching(/^error [ -~]+$/)]);
+  });
+
+  it('treats an empty or blank file as {} (dockerd 23+ does; 20.10 refuses it, which adding repairs)', () => {
+    expect(runAwk(awk, '', 'add', [A])).toEqual({ status: 0, report: [`added ${A}`, 'key'], output: `{"insecure-registries": ["${A}"]}` });
+    expect(runAwk(awk, '\n', 'add', [A])).toEqual({ status: 0, report: [`added ${A}`, 'key'], output: `{"insecure-registries": ["${A}"]}\n` });
+    expect(runAwk(awk, ' \r\n\t', 'add', [A, B])).toEqual({ status: 0, report: [`added ${A}`, `added ${B}`, 'key'], output: `{"insecure-registries": ["${A}", "${B}"]} \r\n\t` });
+    for (const doc of ['', '\n', ' \r\n\t']) {
+      expect(runAwk(awk, doc, 'check', [A])).toEqual({ status: 0, report: [], output: null });
+      expect(runAwk(awk, doc, 'remove', [A], true)).toEqual({ status: 3, report: [], output: null });
+    }
+    // Undoing the addition leaves {} where the blank was: the awk cannot tell it made the braces.
+    expect(runAwk(awk, `{"insecure-registries": ["${A}"]}\n`, 'remove', [A], true)).toEqual({ status: 0, report: [`removed ${A}`, 'empty'], output: '{}\n' });
+  });
+
+  it('compares keys and entries after decoding their escapes', () => {
+    const doc = '{"insecure-registries": ["10.0.0.5\\u003a5000", "\\u0072egistry.lan:5000", "a\\/b", "\\u00e9", "\\ud83d\\ude00", "\\ud83d", "x:1"]}';
+    expect(runAwk(awk, doc, 'check', [A, B, 'a/b', 'é', '😀', '\ufffd', 'y:2'])).toEqual({
+      status: 0,
+      report: [`present ${A}`, `present ${B}`, 'present a/b', 'present é', 'present 😀', 'present \ufffd'],
+      output: null,
+    });
+    expect(runAwk(awk, doc, 'add', [B, A])).toEqual({ status: 3, report: [], output: null });
+    expect(runAwk(awk, doc, 'remove', [A, 'a/b'])).toEqual({
+      status: 0,
+      report: [`removed ${A}`, 'removed a/b'],
+      output: '{"insecure-registries": ["\\u0072egistry.lan:5000", "\\u00e9", "\\ud83d\\ude00", "\\ud83d", "x:1"]}',
+    });
+    expect(runAwk(awk, '{"insecure\\u002Dregistries": ["10.0.0.5\\u003a5000"]}', 'check', [A])).toEqual({ status: 0, report: [`present ${A}`], output: null });
+    // Decoded, these are A with something more: never A.
+    const near = '{"insecure-registries": ["10.0.0.5:5000\\u0000", "10.0.0.5:5000\\n", "10.0.0.5:5000\\\\", "\\"10.0.0.5:5000", "10.0.0.5:5000\\t"]}';
+    expect(runAwk(awk, near, 'check', [A])).toEqual({ status: 0, report: [], output: null });
+    expect(runAwk(awk, '{"insecure-registries\\u0000": []}', 'add', [A])).toMatchObject({ status: 0, report: [`added ${A}`, 'key'] });
+  });
+
+  it.skipIf(!DOCKERD)('writes what dockerd itself reads as the merged list', () => {
+    const esc = runAwk(awk, '{"insecure\\u002dregistries": ["a:1"]}', 'add', [A]);
+    expect(dockerdSees(esc.output ?? '')).toEqual(['a:1', A]);
+    const spelled = `{"insecure-registries": ["10.0.0.5\\u003a5000"]}`;
+    expect(dockerdSees(spelled)).toEqual([A]);
+    expect(runAwk(awk, spelled, 'add', [A]).status).toBe(3);
+    expect(dockerdSees(runAwk(awk, '\n', 'add', [A]).output ?? '')).toEqual([A]);
   });
 
   it.each([
@@ -153,6 +240,7 @@ describe.each(AWKS)('daemon-json.awk under %s', (_name, awk) => {
 
 /** What dockerd (Go's encoding/json) would make of a document: 0/3 usable, 4 invalid, 5 wrong type. */
 function oracle(doc: string): number {
+  if (/^[ \t\r\n]*$/.test(doc)) return 0;
   let v: unknown;
   try {
     v = JSON.parse(doc);
@@ -166,3 +254,56 @@ function oracle(doc: string): number {
   if (!Array.isArray(list) || list.some((e) => typeof e !== 'string')) return 5;
   return list.includes(A) ? 3 : 0;
 }
+
+/**
+ * rs_dj (daemon-lib.sh) is what runs the awk on a node: it must refuse a file holding a NUL
+ * under every awk, including busybox's, which cannot see one as the file's last byte.
+ */
+const SHELLS: Array<[string, string[], string[]]> = [
+  ['sh', ['sh'], []],
+  ['bash --posix', ['bash', '--posix'], []],
+  ...(has('busybox') ? [['busybox sh, busybox tr and wc', ['busybox', 'sh'], ['tr', 'wc']] as [string, string[], string[]]] : []),
+];
+const COMBOS = SHELLS.flatMap(([sh, shell, tools]) => AWKS.map(([name, awk]) => [`${sh} with ${name}`, shell, tools, awk] as [string, string[], string[], string[]]));
+describe.each(COMBOS)('rs_dj under %s', (_name, shell, tools, awk) => {
+  const LIB = `${readScriptAsset('trust-lib.sh')}\n${readScriptAsset('daemon-lib.sh')}`;
+  const bin = mkdtempSync(join(dir, 'bin-'));
+  // Absolute paths: a shim named awk must not find itself.
+  const where = (cmd: string): string => execFileSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).trim();
+  const shim = (name: string, [cmd, ...args]: string[]): void => writeFileSync(join(bin, name), `#!/bin/sh\nexec ${[where(cmd!), ...args].join(' ')} "$@"\n`, { mode: 0o755 });
+  shim('awk', awk);
+  for (const t of tools) shim(t, ['busybox', t]);
+
+  function rsDj(doc: string): { status: number | null; stdout: string; left: string; out: boolean } {
+    const t = mkdtempSync(join(dir, 'node-'));
+    mkdirSync(join(t, 'etc'));
+    const file = join(t, 'etc/daemon.json');
+    writeFileSync(file, doc);
+    // RS_ROOT: the library's file-system prefix (empty on a node); RS_DJ is then set outright.
+    const script = `set -euf\nRS_ROOT=\n${LIB}\nRS_DJ=$T/etc/daemon.json RS_DJN=/etc/docker/daemon.json\nrs_dj add 0 "$T/new.json" ${A}\nprintf 'status %s\\n%s\\n' "$RS_ST" "$RS_O"\n`;
+    const [cmd, ...args] = shell;
+    const r = spawnSync(cmd!, [...args, '-s'], { input: script, encoding: 'utf8', env: { ...process.env, T: t, RS_AWK: PROGRAM, LC_ALL: 'C', PATH: `${bin}:${process.env.PATH}` } });
+    if (r.stderr) throw new Error(`${shell.join(' ')} wrote to stderr: ${r.stderr}`);
+    return { status: r.status, stdout: r.stdout, left: readFileSync(file, 'latin1'), out: existsSync(join(t, 'new.json')) };
+  }
+
+  it.each([
+    ['as the last byte', '{"a": 1}\0'],
+    ['as the last byte, after a newline', '{"a": 1}\n\0'],
+    ['in a string', '{"a": "x\0y"}\n'],
+    ['in an entry', `{"insecure-registries": ["${A}\0"]}`],
+    ['first', '\0{}'],
+    ['alone', '\0'],
+    ['followed by text', '{}\0{"a": 1}'],
+  ])('refuses a NUL %s, leaving the file as it was', (_what, doc) => {
+    const r = rsDj(doc);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^@@rs error \S+ was left as it was: [ -~]+\n$/);
+    expect(r.left).toBe(doc);
+    expect(r.out).toBe(false);
+  });
+
+  it('passes a valid file to the awk', () => {
+    expect(rsDj('{}\n')).toMatchObject({ status: 0, stdout: `status 0\nadded ${A}\nkey\n`, out: true });
+  });
+});

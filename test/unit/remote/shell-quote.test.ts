@@ -52,3 +52,26 @@ describe('shellCommand', () => {
     expect(out).toBe(`${value}|x|`);
   });
 });
+
+describe('shellCommand for lines a person runs (what src/bundle/reload.ts and renew-timer.ts need)', () => {
+  it('writes `cd DIR && docker ARGS` and cron command lines as those files do', () => {
+    const reload = (dir: string, args: string[]): string => `${shellCommand(['cd', dir])} && ${shellCommand(['docker', ...args])}`;
+    expect(reload('/srv/registry', ['compose', 'restart', 'registry'])).toBe('cd /srv/registry && docker compose restart registry');
+    expect(reload('/srv/my registry', ['compose', 'exec', '-T', 'nginx', 'nginx', '-s', 'reload'])).toBe(
+      "cd '/srv/my registry' && docker compose exec -T nginx nginx -s reload",
+    );
+    const argv = ['/usr/bin/node', '/opt/registry-setup/dist/cli.js', 'renew', '--dir', "/srv/it's 100%", '--reload'];
+    expect(`${shellCommand(['cd', argv[4]!])} && ${shellCommand(argv)}`).toBe(
+      "cd '/srv/it'\\''s 100%' && /usr/bin/node /opt/registry-setup/dist/cli.js renew --dir '/srv/it'\\''s 100%' --reload",
+    );
+  });
+
+  it.each(['/srv/registry', 'registry-setup-renew-0a1b2c', '--dir', 'KEY=value', '100%', 'user@host:22', 'a+b.c_d'])(
+    'leaves the plain argument %j bare',
+    (w) => expect(shellCommand(['x', w])).toBe(`x ${w}`),
+  );
+
+  it.each(['', ' ', '~', '~/x', '#x', 'a*', 'a;b', '$HOME', '{a,b}', 'a\\b', '!'])('quotes %j, which some shell would expand', (w) => {
+    expect(shellCommand(['x', w])).toBe(`x ${shellQuote(w)}`);
+  });
+});

@@ -25,7 +25,8 @@ beforeEach(() => {
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 function run(shell: string[], body: string, env: Record<string, string> = {}): { stdout: string; stderr: string; status: number | null } {
-  const script = `set -euf\numask 022\n${LIB}\nRS_DB=${root}/db\nRS_STAMP=20260102T030405Z\n${body}\n`;
+  // RS_ROOT empty: these tests name real temp paths themselves (script-run-*.test.ts use the prefix).
+  const script = `set -euf\numask 022\nRS_ROOT=\n${LIB}\nRS_DB=${root}/db\nRS_STAMP=20260102T030405Z\n${body}\n`;
   const [cmd, ...args] = shell;
   const r = spawnSync(cmd!, [...args, '-s'], { input: script, encoding: 'utf8', env: { ...process.env, T: root, CA, ...env } });
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { hostOf, planTrust, renderTrustScript, type TrustRequest } from '../../../src/remote/trust-script.js';
+import { planTrust, renderTrustScript, type TrustRequest } from '../../../src/remote/trust-script.js';
+import { hostOfAddress as hostOf } from '../../../src/pki/hosts.js';
 
 const CA = '-----BEGIN CERTIFICATE-----\nMIIBkTCB+wIJAKHHIG2d\n-----END CERTIFICATE-----\n';
 const NOW = new Date('2026-03-04T05:06:07.890Z');
@@ -146,5 +147,18 @@ describe('renderTrustScript', () => {
     const script = renderTrustScript(planTrust({ ...base, systemTrust: true, hostsEntryIp: '10.0.0.5' }));
     const tail = script.slice(script.lastIndexOf("rs_open '10.0.0.5:5000'"));
     expect(tail).toMatch(/^rs_open '10\.0\.0\.5:5000'\nrs_systrust 'registry-setup-[0-9a-f]{16}\.crt' "\$RS_CA"\nrs_hosts_add 'reg\.lan' '10\.0\.0\.5'\n/);
+  });
+
+  it('sends RS_ROOT= and the system PATH to nodes; only a test points them elsewhere', () => {
+    const plan = planTrust(base);
+    const lines = renderTrustScript(plan).split('\n');
+    expect(lines).toContain('RS_ROOT=');
+    expect(lines).toContain('PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin${PATH:+:$PATH}');
+    const test = renderTrustScript(plan, { root: "/tmp/it's", path: '/tmp/bin' }).split('\n');
+    expect(test).toContain(`RS_ROOT='/tmp/it'\\''s'`);
+    expect(test).toContain(`PATH='/tmp/bin'`);
+    // The calls still name node paths: the library adds the root where it touches files.
+    expect(test).toContain(`  rs_put '/etc/docker/certs.d/10.0.0.5:5000/ca.crt' "$RS_CA"`);
+    for (const root of ['', '/', 'tmp/x', '/tmp/x/']) expect(() => renderTrustScript(plan, { root })).toThrow(/absolute path/);
   });
 });

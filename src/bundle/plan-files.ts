@@ -1,0 +1,74 @@
+import { BUNDLE_FILES, renderState, type BundleState } from './state.js';
+import { CONTAINER_BUNDLE, CONTAINER_CURRENT, GEN_DIR, STORES } from './layout.js';
+import { PRIVATE, PUBLIC, type PlannedFile } from '../io/file-plan.js';
+import { CONTAINER_PATHS, renderRegistryConfig, PROXY_UPSTREAM_PORT } from '../render/registry-config.js';
+import { renderTemplate } from '../render/templates.js';
+import { dialableHosts } from '../pki/hosts.js';
+
+/** 3.1.1 fixes CVE-2026-35172, CVE-2026-33540 (3.1.0) and CVE-2026-41888 in 3.0.0. */
+export const REGISTRY_IMAGE = 'registry:3.1.1';
+export const NGINX_IMAGE = 'nginx:1.27-alpine';
+
+/** The secret and signed part of a bundle; null members are still pending (a dry run). */
+export interface BundleMaterial {
+  caCertPem: string | null;
+  caKeyPem: string | null;
+  certPem: string | null;
+  keyPem: string | null;
+  htpasswd: string | null;
+}
+
+/**
+ * Every file of a bundle, as data. With an outside CA (`outsideCa`) the CA key
+ * stays where it is and is never listed. htpasswd is 0644 because nginx's
+ * workers run unprivileged inside their container; the bundle directory itself
+ * is 0700, which keeps it from other users on the host.
+ */
+export function planBundleFiles(state: BundleState, material: BundleMaterial): PlannedFile[] {
+  const files: PlannedFile[] = [{ path: BUNDLE_FILES.caCert, contents: material.caCertPem, mode: PUBLIC }];
+  if (!state.externalCa) files.push({ path: BUNDLE_FILES.caKey, contents: material.caKeyPem, mode: PRIVATE });
+  files.push(
+    { path: BUNDLE_FILES.cert, contents: material.certPem, mode: PUBLIC },
+    { path: BUNDLE_FILES.key, contents: material.keyPem, mode: PRIVATE },
+  );
+  if (state.mode !== 'insecure') files.push({ path: BUNDLE_FILES.htpasswd, contents: material.htpasswd, mode: PUBLIC });
+  files.push(...planLayoutFiles(state), { path: BUNDLE_FILES.state, contents: renderState(state), mode: PUBLIC });
+  return files;
+}
+
+/** The files that follow from the record alone: what the containers are started with. */
+export function planLayoutFiles(state: BundleState): PlannedFile[] {
+  const files: PlannedFile[] = [
+    { path: BUNDLE_FILES.config, contents: renderRegistryConfig(state.mode, state.port), mode: PUBLIC },
+    { path: BUNDLE_FILES.compose, contents: renderCompose(state), mode: PUBLIC },
+  ];
+  if (state.mode === 'proxy') files.push({ path: BUNDLE_FILES.nginx, contents: renderNginx(state), mode: PUBLIC });
+  return files;
+}
+
+export function renderCompose(state: BundleState): string {
+  return renderTemplate('docker-compose.yml.hbs', {
+    mode: state.mode,
+    registryImage: state.image,
+    nginxImage: NGINX_IMAGE,
+    registryPort: state.mode === 'proxy' ? null : state.port,
+    proxy: state.mode === 'proxy',
+    port: state.port,
+    registryOwnsTls: state.mode === 'tls',
+    // The same relative places as on the host, so the generation's link to the .tls store resolves inside.
+    genMount: `${CONTAINER_BUNDLE}/${GEN_DIR}`,
+    tlsMount: `${CONTAINER_BUNDLE}/${STORES.certs}`,
+    configPath: CONTAINER_PATHS.config,
+    nginxConfPath: CONTAINER_PATHS.nginxConf,
+  });
+}
+
+export function renderNginx(state: BundleState): string {
+  const names = dialableHosts(state.hosts);
+  return renderTemplate('registry.conf.hbs', {
+    port: state.port,
+    upstreamPort: PROXY_UPSTREAM_PORT,
+    serverNames: names.length > 0 ? names.join(' ') : '_',
+    current: CONTAINER_CURRENT,
+  });
+}

@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { collect } from '../cli-helpers.js';
+import { startBundleKeys } from '../../pki/keys.js';
+import { resolveKeySpecs } from './key-specs.js';
+
+export function registerInit(program: Command): void {
+  program
+    .command('init')
+    .description('create a registry bundle: CA, server certificate, htpasswd, config.yml, docker-compose.yml')
+    .option('--dir <dir>', 'where the bundle goes', './registry')
+    .option('--host <addr>', 'an IP or DNS name clients use (repeatable; the first is the main one)', collect)
+    .option('--port <n>', 'the port clients use (default 5000; 443 in proxy mode)')
+    .option('--mode <mode>', 'tls | proxy | insecure (default tls)')
+    .option('--user <name>', 'a registry user (repeatable)', collect)
+    .option('--password-stdin', "read the single --user's password from stdin")
+    .option('--ca-cert <file>', 'sign with this existing CA (a chain: the signing CA first, then its issuers)')
+    .option('--ca-key <file>', "the signing CA's private key (never copied into the bundle)")
+    .option('--days <n>', 'server certificate validity in days (default 825, the most Apple clients accept)')
+    .option('--ca-days <n>', 'CA validity in days (default 3650)')
+    .option('--key-type <type>', 'ecdsa (P-256, the default) or rsa, for the CA and the server certificate')
+    .option('--key-size <bits>', 'with --key-type rsa: server key size, 2048, 3072 or 4096 (default 2048)')
+    .option('--ca-key-size <bits>', 'with --key-type rsa: CA key size (default 4096)')
+    .option('--bcrypt-cost <n>', 'bcrypt cost for htpasswd, 4-14 (default 5; see README)')
+    .option('-y, --yes', 'take the defaults for everything the flags leave open; generate passwords')
+    .option('--force', 'replace an existing bundle (the old one is kept under .gen/; data/ is untouched)')
+    .option('--dry-run', 'list the files that would be written, with their modes; write nothing')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', `
+Examples:
+  $ registry-setup init                                   # the wizard
+  $ registry-setup init --yes --host 10.0.0.5 --host registry.lan
+  $ echo "$PASS" | registry-setup init --host 10.0.0.5 --user ci --password-stdin
+  $ registry-setup init --mode proxy --host registry.example.com --yes --dry-run
+  $ registry-setup init --key-type rsa --yes --host 10.0.0.5     # for clients that take only RSA`)
+    .action(async (opts) => {
+      // Start both keys before loading init's modules (forge, yaml, handlebars): the
+      // imports then overlap key generation instead of preceding it.
+      const specs = resolveKeySpecs(opts);
+      const keys = opts.dryRun ? null : startBundleKeys(specs.leafKey, opts.caCert ? null : specs.caKey);
+      return (await import('./index.js')).init(opts, { keys });
+    });
+}

@@ -1,0 +1,60 @@
+import type { BundleState } from '../../bundle/state.js';
+import { planBundleFiles, REGISTRY_IMAGE, type BundleMaterial } from '../../bundle/plan-files.js';
+import type { PlannedFile } from '../../io/file-plan.js';
+import { parseHost } from '../../pki/hosts.js';
+import { issueCa, issueLeaf } from '../../pki/issue.js';
+import type { BundleKeys } from '../../pki/keys.js';
+import type { OutsideCa } from '../../pki/outside-ca.js';
+import { formatHtpasswd, hashPasswordAsync } from '../../render/htpasswd.js';
+import type { InitAnswers } from './resolve.js';
+
+export interface InitPlan {
+  state: BundleState;
+  files: PlannedFile[];
+}
+
+/** The record init writes: its answers, never a secret. */
+export function initState(a: InitAnswers, now: Date, externalCa: boolean): BundleState {
+  return {
+    version: 1, mode: a.mode, hosts: a.hosts, port: a.port, days: a.days, caDays: a.caDays, keyType: a.keyType,
+    ...(a.leafKey.type === 'rsa' && a.caKey.type === 'rsa' && { keySize: a.leafKey.bits, caKeySize: a.caKey.bits }),
+    bcryptCost: a.bcryptCost, externalCa, image: REGISTRY_IMAGE, createdAt: now.toISOString(),
+  };
+}
+
+const PENDING: BundleMaterial = { caCertPem: null, caKeyPem: null, certPem: null, keyPem: null, htpasswd: null };
+
+/** Pure: the whole bundle; with no material yet (a dry run), the secret files are listed as pending. */
+export function planInit(a: InitAnswers, ctx: { now: Date; outsideCa: boolean; material: BundleMaterial | null }): InitPlan {
+  const state = initState(a, ctx.now, ctx.outsideCa);
+  return { state, files: planBundleFiles(state, ctx.material ?? PENDING) };
+}
+
+/**
+ * The CA, the server certificate and the hashes. Everything slow here yields to the
+ * event loop (keys on the thread pool, bcrypt in slices), so Ctrl-C is never held
+ * up by it; signing takes a millisecond.
+ */
+export async function issueMaterial(
+  a: InitAnswers,
+  ctx: { now: Date; keys: BundleKeys; outsideCa: OutsideCa | null; random: (n: number) => Uint8Array },
+): Promise<BundleMaterial> {
+  const { now, keys, outsideCa } = ctx;
+  const ca = outsideCa ?? {
+    certPem: issueCa({ keys: keys.ca!, commonName: `registry-setup CA for ${a.hosts[0]}`, days: a.caDays, now, serial: ctx.random(16) }),
+    keyPem: keys.ca!.privateKeyPem,
+    rootPem: undefined,
+    chainPem: '',
+  };
+  const leafPem = issueLeaf({ ca, publicKeyPem: keys.leaf.publicKeyPem, hosts: a.hosts.map((h) => parseHost(h)), days: a.days, now, serial: ctx.random(16) });
+  const hashes = [];
+  for (const u of a.users) hashes.push({ user: u.name, hash: await hashPasswordAsync(u.password, a.bcryptCost) });
+  return {
+    // Nodes trust the top of an outside chain; the server presents its leaf and the intermediates under it.
+    caCertPem: ca.rootPem ?? ca.certPem,
+    caKeyPem: outsideCa ? null : ca.keyPem,
+    certPem: `${leafPem}${ca.chainPem ?? ''}`,
+    keyPem: keys.leaf.privateKeyPem,
+    htpasswd: formatHtpasswd(hashes),
+  };
+}

@@ -1,0 +1,165 @@
+import { UsageError } from '../../errors.js';
+import { MODES, type Mode } from '../../bundle/state.js';
+import { parseHost } from '../../pki/hosts.js';
+import type { KeySpec, KeyType } from '../../pki/keys.js';
+import { generatePassword, validatePassword, validateUserName, DEFAULT_BCRYPT_COST } from '../../render/htpasswd.js';
+import type { Prompter } from '../../io/prompt.js';
+import { parseBcryptCost, parseCaDays, parseCaPair, parseChoice, parseDays, parseDir, parsePort, splitList } from '../../options/values.js';
+import { resolveKeySpecs } from './key-specs.js';
+
+/** Flags as commander hands them over: strings, repeatable ones as arrays. */
+export interface InitFlags {
+  dir?: string;
+  host?: string[];
+  port?: string;
+  mode?: string;
+  user?: string[];
+  passwordStdin?: boolean;
+  caCert?: string;
+  caKey?: string;
+  days?: string;
+  caDays?: string;
+  keyType?: string;
+  keySize?: string;
+  caKeySize?: string;
+  bcryptCost?: string;
+  force?: boolean;
+  dryRun?: boolean;
+  yes?: boolean;
+  json?: boolean;
+}
+
+export interface UserAnswer {
+  name: string;
+  password: string;
+  generated: boolean;
+}
+
+export interface InitAnswers {
+  dir: string;
+  mode: Mode;
+  hosts: string[];
+  port: number;
+  users: UserAnswer[];
+  days: number;
+  caDays: number;
+  keyType: KeyType;
+  leafKey: KeySpec;
+  caKey: KeySpec;
+  bcryptCost: number;
+  ca?: { certFile: string; keyFile: string };
+}
+
+/** What the answers need from outside: each is a parameter so tests are exact. */
+export interface InitEnv {
+  interactive: boolean;
+  prompt?: Prompter;
+  detectedHosts: string[];
+  readStdin: () => Promise<string>;
+  randomBytes: (n: number) => Uint8Array;
+}
+
+export const MAX_LEAF_DAYS_APPLE = 825;
+
+/** The parts that need no question: checked first, so bad flags fail before any prompt. */
+export function resolveFixedFlags(flags: InitFlags) {
+  const dir = parseDir(flags.dir ?? './registry');
+  const keys = resolveKeySpecs(flags);
+  const days = flags.days === undefined ? MAX_LEAF_DAYS_APPLE : parseDays(flags.days);
+  const caDays = flags.caDays === undefined ? 3650 : parseCaDays(flags.caDays);
+  const bcryptCost = flags.bcryptCost === undefined ? DEFAULT_BCRYPT_COST : parseBcryptCost(flags.bcryptCost);
+  const ca = parseCaPair(flags);
+  if (!ca && days > caDays) throw new UsageError(`--days ${days} outlives the CA (--ca-days ${caDays}); clients would stop trusting it early`);
+  const mode = flags.mode === undefined ? undefined : parseChoice(flags.mode, '--mode', MODES);
+  const port = flags.port === undefined ? undefined : parsePort(flags.port);
+  const hosts = flags.host?.map((h) => parseHost(h).value);
+  const users = flags.user?.map((u) => validateUserName(u));
+  if (mode === 'insecure' && users?.length) throw new UsageError('--user cannot be used with --mode insecure: basic auth needs TLS');
+  if (flags.passwordStdin && users?.length !== 1) throw new UsageError('--password-stdin reads one password, so it needs exactly one --user');
+  return { ...keys, days, caDays, bcryptCost, mode, port, hosts, users, ca, dir };
+}
+
+function missing(flag: string, what: string): UsageError {
+  return new UsageError(`missing ${flag}: ${what} (no terminal to ask on; pass ${flag}, or --yes for the defaults)`);
+}
+
+export async function resolveInitAnswers(flags: InitFlags, env: InitEnv): Promise<InitAnswers> {
+  const fixed = resolveFixedFlags(flags);
+  const ask = env.interactive && !flags.yes ? env.prompt : undefined;
+  const defaults = Boolean(flags.yes);
+
+  const mode: Mode =
+    fixed.mode ??
+    (ask
+      ? ((await ask.select('How should clients reach the registry?', [
+          { name: 'tls', hint: 'the registry terminates TLS and checks passwords itself' },
+          { name: 'proxy', hint: 'nginx terminates TLS and checks passwords in front of it' },
+          { name: 'insecure', hint: 'plain HTTP, no auth; every client needs insecure-registries' },
+        ], 'tls')) as Mode)
+      : 'tls');
+
+  let hosts = fixed.hosts;
+  if (!hosts) {
+    if (ask) {
+      const answer = await ask.input('Addresses and names clients will use (first is the main one)', env.detectedHosts.join(', '), (v) =>
+        validateWith(() => splitList(v).map((h) => parseHost(h, 'host')), splitList(v).length > 0 || 'name at least one address'),
+      );
+      hosts = splitList(answer).map((h) => parseHost(h).value);
+    } else if (defaults && env.detectedHosts.length > 0) hosts = env.detectedHosts;
+    else throw missing('--host', 'the address clients use for the registry');
+  }
+  hosts = [...new Set(hosts)];
+
+  const defaultPort = mode === 'proxy' ? 443 : 5000;
+  const port = fixed.port ?? (ask ? parsePort(await ask.input('Port clients will use', String(defaultPort), (v) => validateWith(() => parsePort(v)))) : defaultPort);
+
+  let names = mode === 'insecure' ? [] : fixed.users;
+  if (!names) {
+    if (ask) {
+      const answer = await ask.input('Registry users (comma-separated)', 'admin', (v) =>
+        validateWith(() => splitList(v).map((u) => validateUserName(u, 'user')), splitList(v).length > 0 || 'name at least one user'),
+      );
+      names = splitList(answer);
+    } else if (defaults) names = ['admin'];
+    else throw missing('--user', 'who may log in to the registry');
+  }
+  const users = await resolvePasswords([...new Set(names)], flags, env, ask);
+  return { dir: fixed.dir, mode, hosts, port, users, days: fixed.days, caDays: fixed.caDays, keyType: fixed.keyType,
+    leafKey: fixed.leafKey, caKey: fixed.caKey, bcryptCost: fixed.bcryptCost, ...(fixed.ca && { ca: fixed.ca }) };
+}
+
+async function resolvePasswords(names: string[], flags: InitFlags, env: InitEnv, ask: Prompter | undefined): Promise<UserAnswer[]> {
+  const users: UserAnswer[] = [];
+  for (const name of names) {
+    if (flags.passwordStdin) {
+      const password = validatePassword((await env.readStdin()).replace(/\r?\n$/, ''), name);
+      users.push({ name, password, generated: false });
+    } else if (ask) {
+      users.push({ name, password: await askPasswordTwice(ask, name), generated: false });
+    } else if (flags.yes) {
+      users.push({ name, password: generatePassword(env.randomBytes(24)), generated: true });
+    } else {
+      throw missing('--password-stdin', `a password for ${name}`);
+    }
+  }
+  return users;
+}
+
+export async function askPasswordTwice(ask: Prompter, name: string): Promise<string> {
+  for (;;) {
+    const first = await ask.password(`Password for ${name}`, (v) => validateWith(() => validatePassword(v, name)));
+    const second = await ask.password(`Repeat the password for ${name}`);
+    if (first === second) return first;
+    ask.note('The two passwords differ; try again.');
+  }
+}
+
+/** Adapts a throwing validator to enquirer's `true | message` convention. */
+function validateWith(check: () => unknown, extra: true | string = true): true | string {
+  try {
+    check();
+    return extra;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}

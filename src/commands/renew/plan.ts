@@ -1,0 +1,28 @@
+import { BUNDLE_FILES, renderState, type BundleState } from '../../bundle/state.js';
+import { planLayoutFiles } from '../../bundle/plan-files.js';
+import { PRIVATE, PUBLIC, type PlannedFile } from '../../io/file-plan.js';
+
+/**
+ * The record after a renewal: --add-host and --days are written back, so the
+ * next renewal (a timer's, say) makes the same certificate again.
+ */
+export function renewedState(state: BundleState, hosts: readonly string[], days: number): BundleState | null {
+  const added = hosts.filter((h) => !state.hosts.includes(h));
+  if (added.length === 0 && days === state.days) return null;
+  return { ...state, hosts: [...state.hosts, ...added], days };
+}
+
+/**
+ * The files renew replaces, as one set: the key and its certificate (null while
+ * pending, in a dry run), the record when it changed, and, for a bundle written
+ * before generations (`convert`), the container files for the new layout.
+ */
+export function planRenewFiles(material: { certPem: string | null; keyPem: string | null }, state: BundleState | null, convert: BundleState | null): PlannedFile[] {
+  const files: PlannedFile[] = [
+    { path: BUNDLE_FILES.key, contents: material.keyPem, mode: PRIVATE },
+    { path: BUNDLE_FILES.cert, contents: material.certPem, mode: PUBLIC },
+  ];
+  if (state) files.push({ path: BUNDLE_FILES.state, contents: renderState(state), mode: PUBLIC });
+  if (convert) files.push(...planLayoutFiles(state ?? convert));
+  return files;
+}

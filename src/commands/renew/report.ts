@@ -1,0 +1,73 @@
+import type { X509Certificate } from 'node:crypto';
+import { execa } from 'execa';
+import { FailError } from '../../errors.js';
+import { GEN_DIR } from '../../bundle/layout.js';
+import type { LoadedBundle } from '../../bundle/load.js';
+import { reloadArgs, reloadCommand } from '../../bundle/reload.js';
+import { BUNDLE_FILES, type Mode } from '../../bundle/state.js';
+import type { CommitResult } from '../../io/bundle-writer.js';
+import { describePlan, formatMode, type PlannedFile } from '../../io/file-plan.js';
+import type { Output } from '../../io/output.js';
+import { isoDay } from '../../pki/dates.js';
+import { certSans } from '../../pki/inspect.js';
+
+interface Summary {
+  reason: string;
+  hosts: string[];
+  days: number;
+}
+
+/** "Nothing to do" exits 0: a timer must never report a failure for it. */
+export function printNothingToDo(out: Output, b: LoadedBundle, due: Date, windowDays: number): void {
+  const notAfter = new Date(b.cert.validTo);
+  if (out.isJson) return out.json({ renewed: false, notAfter: notAfter.toISOString(), due: due.toISOString() });
+  out.print(`Nothing to do: ${BUNDLE_FILES.cert} is valid until ${isoDay(notAfter)}; renewal is due on ${isoDay(due)} (window ${windowDays} days).`);
+}
+
+export function printRenewDryRun(out: Output, s: Summary, files: PlannedFile[]): void {
+  if (out.isJson) return out.json({ dryRun: true, ...s, files: describePlan(files) });
+  out.print(`Would issue a ${s.days}-day certificate (${s.reason}) for ${s.hosts.join(', ')}, and replace as one (nothing written):`);
+  for (const f of files) out.print(`  ${formatMode(f.mode)}  ${f.path}`);
+}
+
+/** Runs the reload (the registry restarts; nginx reloads gracefully), or says why it failed and what to run. */
+export async function runReload(dir: string, mode: Mode, recreate: boolean, out: Output): Promise<boolean> {
+  const args = reloadArgs(mode, recreate);
+  if (!args) return false;
+  out.progress(`• docker ${args.join(' ')}`);
+  const r = await execa('docker', args, { cwd: dir, reject: false, stdin: 'ignore' });
+  if (r.failed) {
+    const why = String(r.stderr || r.stdout || r.shortMessage || '').trim().split('\n').pop();
+    throw new FailError(`renewed, but the reload failed (${why}); run it yourself: ${reloadCommand(dir, mode, recreate)}`);
+  }
+  return true;
+}
+
+interface Renewed {
+  b: LoadedBundle;
+  cert: X509Certificate;
+  result: CommitResult;
+  summary: Summary;
+  stateChanged: boolean;
+  converted: boolean;
+  reloaded: boolean;
+}
+
+export function printRenewed(out: Output, r: Renewed): void {
+  const { b } = r;
+  const notAfter = new Date(r.cert.validTo).toISOString();
+  const command = reloadCommand(b.dir, b.state.mode, r.converted);
+  const addedHosts = r.summary.hosts.filter((h) => !b.state.hosts.includes(h));
+  const previous = r.result.previous && `${GEN_DIR}/${r.result.previous}`;
+  if (out.isJson) {
+    return out.json({ renewed: true, reason: r.summary.reason, serial: r.cert.serialNumber, sans: certSans(r.cert), notAfter,
+      addedHosts, previous, stateUpdated: r.stateChanged, converted: r.converted, reloaded: r.reloaded, reloadCommand: command });
+  }
+  out.print(`${out.green('✔')} Renewed ${BUNDLE_FILES.cert} (${r.summary.reason}): serial ${r.cert.serialNumber}, valid until ${isoDay(notAfter)}, for ${certSans(r.cert).join(', ')}`);
+  out.print(`  The CA is unchanged, so nodes that trust ${BUNDLE_FILES.caCert} need nothing.`);
+  if (r.stateChanged) out.print(`  ${BUNDLE_FILES.state} now records ${addedHosts.length ? `the new hosts (${addedHosts.join(', ')}) and ` : ''}the validity.`);
+  if (previous) out.print(`  The previous files are kept as ${previous}/.`);
+  if (r.converted) out.print(`  The bundle now keeps its files in generations (${GEN_DIR}/); docker-compose.yml was rewritten for it, so the containers must be recreated once.`);
+  if (r.reloaded) out.print(`  ${r.converted ? 'Containers recreated' : b.state.mode === 'proxy' ? 'The nginx proxy reloaded' : 'The registry restarted'}: it serves the new certificate.`);
+  else if (command) out.print(`  The running registry still serves the old certificate until you run:\n    ${command}`);
+}

@@ -1,0 +1,36 @@
+import { assessBundle } from '../../bundle/assess.js';
+import { openBundle } from '../../bundle/open.js';
+import { createOutput, type Output } from '../../io/output.js';
+import { probeRegistry } from '../../io/probe.js';
+import { parseDir, parseWithin } from '../../options/values.js';
+import { mainAddress, parseRegistryAddress } from '../../pki/hosts.js';
+import { printStatus } from './report.js';
+
+export interface StatusFlags {
+  dir?: string;
+  within?: string;
+  probe?: boolean;
+  registry?: string;
+  json?: boolean;
+}
+
+export interface StatusDeps {
+  now?: Date;
+  out?: Output;
+}
+
+/** Reads the bundle, optionally probes the registry, prints the assessment; exit 1 when anything needs action. */
+export async function status(flags: StatusFlags, deps: StatusDeps = {}): Promise<void> {
+  const windowDays = parseWithin(flags.within);
+  const dir = parseDir(flags.dir ?? './registry');
+  const address = flags.registry === undefined ? undefined : parseRegistryAddress(flags.registry).address;
+  const out = deps.out ?? createOutput({ json: flags.json });
+  const bundle = openBundle(dir, out);
+  const probe = flags.probe || address
+    ? await probeRegistry(address ?? mainAddress(bundle.state.hosts, bundle.state.port), bundle.caCertPem, bundle.state.mode !== 'insecure')
+    : undefined;
+  const report = assessBundle(bundle, deps.now ?? new Date(), windowDays, probe);
+  if (out.isJson) out.json(report);
+  else printStatus(out, report);
+  if (!report.ok) process.exitCode = 1;
+}

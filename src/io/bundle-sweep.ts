@@ -1,0 +1,116 @@
+import { lstatSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { CURRENT, GEN_DIR, STORES, TOP_LEVEL_NAMES, isGenerationName, linkTarget, type StoreName } from '../bundle/layout.js';
+import { tryLock } from './bundle-lock.js';
+import { currentGeneration, exists, keptGenerations, storeEntryOf } from './generations.js';
+
+/**
+ * A killed command may leave staging behind, always under names no reader uses: a
+ * generation that was never committed, a temp link, a new bundle's staging directory
+ * beside it (which holds a CA key), a lock. The next command, whichever it is,
+ * removes them and says so in one line.
+ */
+
+const list = (dir: string): string[] => {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+};
+
+/** Generations past the kept history, and store entries no kept generation names. Caller holds the lock. */
+export function pruneGenerations(dir: string): string[] {
+  const kept = keptGenerations(dir);
+  if (kept.length === 0) return [];
+  const removed: string[] = [];
+  for (const name of list(join(dir, GEN_DIR))) {
+    const stray = (isGenerationName(name) && !kept.includes(name)) || name.startsWith(`.${CURRENT}-`);
+    if (!stray) continue;
+    rmSync(join(dir, GEN_DIR, name), { recursive: true, force: true });
+    removed.push(`${GEN_DIR}/${name}`);
+  }
+  for (const [store, storeDir] of Object.entries(STORES)) {
+    const used = new Set(kept.map((g) => storeEntryOf(dir, g, store as StoreName)));
+    for (const name of list(join(dir, storeDir))) {
+      if (used.has(name)) continue;
+      rmSync(join(dir, storeDir, name), { recursive: true, force: true });
+      removed.push(`${storeDir}/${name}`);
+    }
+  }
+  return removed;
+}
+
+function ownerAlive(staging: string): boolean {
+  try {
+    process.kill(Number(readFileSync(join(staging, '.owner'), 'utf8')), 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A killed link switch can leave a top-level name missing; the live generation says what it should be. */
+function repairLinks(dir: string): string[] {
+  const gen = currentGeneration(dir);
+  if (!gen) return [];
+  const repaired: string[] = [];
+  for (const name of TOP_LEVEL_NAMES) {
+    if (exists(join(dir, name)) || !exists(join(dir, GEN_DIR, gen, name))) continue;
+    symlinkSync(linkTarget(name), join(dir, name));
+    repaired.push(name);
+  }
+  return repaired;
+}
+
+/** Temp files of the writer before generations (FILE.tmp-*) in an old flat bundle. */
+function oldTempFiles(dir: string): string[] {
+  const removed: string[] = [];
+  for (const sub of ['', ...TOP_LEVEL_NAMES]) {
+    const d = join(dir, sub);
+    try {
+      if (!lstatSync(d).isDirectory()) continue;
+    } catch {
+      continue;
+    }
+    for (const name of list(d)) {
+      if (!/^\..+\.tmp-[0-9a-f]+$/.test(name) && !name.startsWith('.registry-setup.staging-')) continue;
+      rmSync(join(d, name), { recursive: true, force: true });
+      removed.push(sub ? `${sub}/${name}` : name);
+    }
+  }
+  return removed;
+}
+
+/** Removes an interrupted run's leftovers in and beside DIR; returns the line to show, or null. */
+export function sweepLeftovers(dir: string): string | null {
+  const removed: string[] = [];
+  const parent = dirname(dir);
+  for (const name of list(parent)) {
+    if (!name.startsWith(`.${basename(dir)}.staging-`) || ownerAlive(join(parent, name))) continue;
+    rmSync(join(parent, name), { recursive: true, force: true });
+    removed.push(join(parent, name));
+  }
+  if (exists(join(dir, GEN_DIR)) || exists(join(dir, '.lock'))) {
+    const lock = tryLock(dir);
+    if (!lock) return removed.length ? describe(dir, removed, []) : null; // a live command is working here: its staging is not ours
+    try {
+      if (lock.staleFrom !== undefined) removed.push(`.lock (of pid ${lock.staleFrom})`);
+      removed.push(...pruneGenerations(dir));
+      return describe(dir, removed, repairLinks(dir));
+    } finally {
+      lock.release();
+    }
+  }
+  removed.push(...oldTempFiles(dir));
+  return describe(dir, removed, []);
+}
+
+function describe(dir: string, removed: string[], repaired: string[]): string | null {
+  if (removed.length === 0 && repaired.length === 0) return null;
+  const parts = [
+    ...(removed.length ? [`removed ${removed.map((p) => (p.startsWith('/') ? p : p)).join(', ')}`] : []),
+    ...(repaired.length ? [`restored the link${repaired.length > 1 ? 's' : ''} ${repaired.join(', ')}`] : []),
+  ];
+  return `an interrupted run left ${dir} unfinished (nothing it had committed is lost): ${parts.join('; ')}`;
+}

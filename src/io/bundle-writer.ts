@@ -1,0 +1,148 @@
+import { chmodSync, lstatSync, mkdtempSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { FailError } from '../errors.js';
+import { CURRENT, DATA_DIR, GEN_DIR, PARENT_FILE, STORES, TOP_LEVEL_NAMES, generationId, linkTarget, storeOf, type StoreName } from '../bundle/layout.js';
+import { fsyncAll, fsyncDir, makeDirs, writeNewFile } from './atomic-write.js';
+import { type WrittenFile } from './file-plan.js';
+import { currentGeneration, readTree, storeEntriesOf, type StoreEntries, type StoredFile } from './generations.js';
+import { committed, markCommitted, onInterrupt } from './interrupt.js';
+import { pruneGenerations } from './bundle-sweep.js';
+import { buildGeneration, ensureLinks, freshEntries, switchCurrent, topLevel } from './generation-build.js';
+import { adoptFlatBundle } from './bundle-adopt.js';
+
+/**
+ * The one writer of bundles (bundle/layout.ts says why it works this way). Two policies:
+ * - createBundle: a new bundle is built beside its final place and appears with one rename;
+ * - commitChange: a new generation (the current one with some files replaced, or a fresh
+ *   set) is built next to the live one, and one rename of .gen/current commits it.
+ * Either way the commit is a single rename(2), so a reader, container or command, sees
+ * the bundle wholly as before or wholly as after, whenever the process dies.
+ */
+
+export interface WriteContext {
+  now: Date;
+  random: (bytes: number) => Uint8Array;
+}
+
+export interface Change {
+  files: readonly WrittenFile[];
+  /** Start from nothing rather than from the current generation (init --force). */
+  fresh?: boolean;
+  /** Paths to leave out of the new generation. */
+  remove?: readonly string[];
+}
+
+export interface CommitResult {
+  dir: string;
+  generation: string;
+  /** The generation replaced, kept under .gen/ as the backup; null for a new bundle. */
+  previous: string | null;
+}
+
+/** A new bundle in an absent or empty directory: built in a staging directory beside it, then one rename. */
+export async function createBundle(dirArg: string, files: readonly WrittenFile[], ctx: WriteContext): Promise<CommitResult> {
+  const dir = resolve(dirArg);
+  const parent = dirname(dir);
+  let staging: string;
+  try {
+    makeDirs(parent);
+    staging = mkdtempSync(join(parent, `.${basename(dir)}.staging-`)); // 0700: the bundle's own mode
+  } catch (err) {
+    throw new FailError(`cannot write to ${dirArg}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const forget = onInterrupt(() => rmSync(staging, { recursive: true, force: true }));
+  const gen = generationId(ctx.now, ctx.random(3));
+  try {
+    writeNewFile(join(staging, '.owner'), `${process.pid}\n`, 0o600); // tells a sweep this staging is alive
+    const { entries, fresh } = freshEntries(gen, files);
+    const written = buildGeneration(staging, gen, files.map(toStored), entries, fresh, null);
+    symlinkSync(gen, join(staging, GEN_DIR, CURRENT));
+    ensureLinks(staging, topLevel(files));
+    makeDirs(join(staging, DATA_DIR));
+    rmSync(join(staging, '.owner'));
+    await fsyncAll([...written, staging]);
+    renameSync(staging, dir); // rename(2) may replace an empty directory
+    markCommitted();
+    fsyncDir(parent);
+  } catch (err) {
+    rmSync(staging, { recursive: true, force: true });
+    if ((err as NodeJS.ErrnoException).code === 'ENOTEMPTY' || (err as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new FailError(`${dirArg} is no longer empty (another init?); nothing was written`);
+    }
+    throw new FailError(`cannot write the bundle in ${dirArg}: ${(err as Error).message}`);
+  } finally {
+    forget();
+  }
+  return { dir, generation: gen, previous: null };
+}
+
+/**
+ * A new generation committed in place. The caller holds the bundle lock. Files the change
+ * does not name are carried over from the current generation, unless `fresh`.
+ */
+export async function commitChange(dirArg: string, change: Change, ctx: WriteContext): Promise<CommitResult> {
+  const dir = resolve(dirArg);
+  const previous = currentGeneration(dir) ?? (await adoptFlatBundle(dir, ctx));
+  const carried = previous && !change.fresh ? currentFiles(dir, previous) : [];
+  const replaced = new Set([...change.files.map((f) => f.path), ...(change.remove ?? [])]);
+  const files = [...carried.filter((f) => !replaced.has(f.path)), ...change.files.map(toStored)];
+  const gen = generationId(ctx.now, ctx.random(3));
+  // A store gets a new entry when the change touches it; otherwise the new generation links the current one.
+  const touched = (store: StoreName) => change.fresh || [...replaced].some((p) => storeOf(p) === store);
+  const inTouchedStore = (f: StoredFile) => {
+    const store = storeOf(f.path);
+    return store !== null && touched(store);
+  };
+  const { entries: newEntries, fresh } = freshEntries(gen, files.filter(inTouchedStore));
+  const entries: StoreEntries = { ...(previous && !change.fresh ? storeEntriesOf(dir, previous) : {}), ...newEntries };
+  for (const store of Object.keys(STORES) as StoreName[]) if (touched(store) && !fresh.has(store)) delete entries[store];
+  const genDir = join(dir, GEN_DIR, gen);
+  const undo = () => {
+    rmSync(genDir, { recursive: true, force: true });
+    for (const store of fresh) rmSync(join(dir, STORES[store], entries[store]!), { recursive: true, force: true });
+  };
+  const forget = onInterrupt(undo);
+  try {
+    chmodSync(dir, 0o700); // a bundle holds keys and hashes, whatever mode the directory had
+    makeDirs(join(dir, GEN_DIR));
+    const written = buildGeneration(dir, gen, files, entries, fresh, previous);
+    ensureLinks(dir, topLevel(files));
+    makeDirs(join(dir, DATA_DIR));
+    await fsyncAll(written);
+    switchCurrent(dir, gen, ctx.random);
+  } catch (err) {
+    if (!committed()) {
+      undo();
+      throw new FailError(`cannot write the bundle in ${dirArg}: ${(err as Error).message}; nothing was changed`);
+    }
+    throw err;
+  } finally {
+    forget();
+  }
+  dropStaleLinks(dir, topLevel(files));
+  pruneGenerations(dir);
+  return { dir, generation: gen, previous };
+}
+
+/** The current generation's files, its stores' included, as paths relative to the bundle. */
+function currentFiles(dir: string, gen: string): StoredFile[] {
+  const own = readTree(join(dir, GEN_DIR, gen), (rel) => rel === PARENT_FILE || storeOf(rel) !== null);
+  const stored = Object.entries(storeEntriesOf(dir, gen)).flatMap(([store, entry]) =>
+    readTree(join(dir, STORES[store as StoreName], entry)).map((f) => ({ ...f, path: `${store}/${f.path}` })));
+  return [...stored, ...own];
+}
+
+const toStored = (f: WrittenFile): StoredFile => ({ path: f.path, contents: Buffer.from(f.contents), mode: f.mode });
+
+/** After a mode change a top-level link may name what the new generation lacks (nginx/ after proxy): it goes. */
+function dropStaleLinks(dir: string, names: Set<string>): void {
+  for (const name of TOP_LEVEL_NAMES) {
+    if (names.has(name)) continue;
+    try {
+      if (lstatSync(join(dir, name)).isSymbolicLink() && readlinkSync(join(dir, name)) === linkTarget(name)) rmSync(join(dir, name));
+    } catch {
+      // absent: nothing to drop
+    }
+  }
+}
+
