@@ -37,7 +37,15 @@ export const storeOf = (path: string): StoreName | null => {
 };
 /** Inside a generation: the id of the one it replaced, so the kept history is a chain. */
 export const PARENT_FILE = '.parent';
+/**
+ * Inside a generation: the sha256 of each file as registry-setup wrote it. A file
+ * edited by hand since (through its link) no longer matches, which `upgrade` and
+ * other rewriting commands check before they replace it.
+ */
+export const WRITTEN_FILE = '.written';
 export const DATA_DIR = 'data';
+/** In a new bundle's staging directory: the pid building it, so a sweep leaves a live one alone. */
+export const OWNER_FILE = '.owner';
 /** Held while a command changes the bundle (see io/bundle-lock.ts). */
 export const LOCK_FILE = '.lock';
 /** Generations kept besides the current one: they are the backups, and `ls .gen` lists them. */

@@ -55,7 +55,7 @@ export function parseState(text: string, file: string): BundleState {
   try {
     data = parse(text);
   } catch (err) {
-    throw new FailError(`${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    throw new FailError(`${file} is not valid YAML: ${(err as Error).message.split('\n')[0]!.replace(/:$/, '')}`);
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new FailError(`${file} is not a registry-setup bundle record`);
   const s = data as Record<string, unknown>;

@@ -1,4 +1,4 @@
-import { closeSync, constants, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, constants, fchmodSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
@@ -10,8 +10,9 @@ import { basename, dirname, join } from 'node:path';
  * pointed at the file.
  */
 export function writeNewFile(path: string, contents: string | Uint8Array, mode: number, { sync = true } = {}): void {
-  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
+  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode & 0o600);
   try {
+    fchmodSync(fd, mode); // a umask may have narrowed it (nginx's workers must read htpasswd); the file is still empty
     writeSync(fd, typeof contents === 'string' ? Buffer.from(contents) : contents);
     if (sync) fsyncSync(fd);
   } finally {
@@ -63,12 +64,18 @@ export function fsyncDir(dir: string): void {
 /** mkdir -p with a mode, one level at a time: Node's recursive mkdir spins forever on some paths (under /proc, say). */
 export function makeDirs(dir: string, mode = 0o755): void {
   try {
-    mkdirSync(dir, { mode });
+    makeDir(dir, mode);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') return;
     if (code !== 'ENOENT' || dirname(dir) === dir) throw err;
     makeDirs(dirname(dir), mode);
-    mkdirSync(dir, { mode });
+    makeDir(dir, mode);
   }
+}
+
+/** One new directory with exactly this mode, whatever the umask; EEXIST if it is there already. */
+export function makeDir(dir: string, mode = 0o755): void {
+  mkdirSync(dir, { mode });
+  chmodSync(dir, mode); // still empty: the umask may have narrowed it
 }

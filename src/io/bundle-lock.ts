@@ -22,7 +22,7 @@ export interface Lock {
 
 function ownerAlive(text: string): boolean {
   const [pid, host] = text.split('\n');
-  if (host !== undefined && host !== hostname()) return true; // another machine's: never ours to break
+  if (host && host !== hostname()) return true; // another machine's: never ours to break
   const n = Number(pid);
   if (!Number.isInteger(n) || n <= 0) return false;
   try {
@@ -30,6 +30,14 @@ function ownerAlive(text: string): boolean {
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readOrNull(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return null;
   }
 }
 
@@ -55,7 +63,9 @@ export function tryLock(dir: string): Lock | null {
     }
     if (ownerAlive(text)) return null;
     staleFrom = Number(text.split('\n')[0]) || 0;
-    rmSync(file, { force: true });
+    // Read again just before removing: another command may have taken the stale lock over meanwhile.
+    // (Two that both take over within this instant can still collide; that needs a crash and a race at once.)
+    if (readOrNull(file) === text) rmSync(file, { force: true });
   }
   return null;
 }

@@ -1,6 +1,6 @@
 import { lstatSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { CURRENT, GEN_DIR, STORES, TOP_LEVEL_NAMES, isGenerationName, linkTarget, type StoreName } from '../bundle/layout.js';
+import { CURRENT, GEN_DIR, LOCK_FILE, OWNER_FILE, STORES, TOP_LEVEL_NAMES, isGenerationName, linkTarget, type StoreName } from '../bundle/layout.js';
 import { tryLock } from './bundle-lock.js';
 import { currentGeneration, exists, keptGenerations, storeEntryOf } from './generations.js';
 
@@ -43,7 +43,10 @@ export function pruneGenerations(dir: string): string[] {
 
 function ownerAlive(staging: string): boolean {
   try {
-    process.kill(Number(readFileSync(join(staging, '.owner'), 'utf8')), 0);
+    const pid = Number(readFileSync(join(staging, OWNER_FILE), 'utf8'));
+    // 0 or garbage (a run killed before it wrote its pid) is nobody: kill(0) would ask about our own group.
+    if (!Number.isInteger(pid) || pid <= 0) return false;
+    process.kill(pid, 0);
     return true;
   } catch {
     return false;
@@ -91,12 +94,17 @@ export function sweepLeftovers(dir: string): string | null {
     rmSync(join(parent, name), { recursive: true, force: true });
     removed.push(join(parent, name));
   }
-  if (exists(join(dir, GEN_DIR)) || exists(join(dir, '.lock'))) {
+  // A new bundle whose creator died between its rename and removing the owner file.
+  if (exists(join(dir, OWNER_FILE)) && !ownerAlive(dir)) {
+    rmSync(join(dir, OWNER_FILE), { force: true });
+    removed.push(OWNER_FILE);
+  }
+  if (exists(join(dir, GEN_DIR)) || exists(join(dir, LOCK_FILE))) {
     const lock = tryLock(dir);
     if (!lock) return removed.length ? describe(dir, removed, []) : null; // a live command is working here: its staging is not ours
     try {
       if (lock.staleFrom !== undefined) removed.push(`.lock (of pid ${lock.staleFrom})`);
-      removed.push(...pruneGenerations(dir));
+      removed.push(...pruneGenerations(dir), ...oldTempFiles(dir));
       return describe(dir, removed, repairLinks(dir));
     } finally {
       lock.release();

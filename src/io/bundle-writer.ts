@@ -1,11 +1,11 @@
-import { chmodSync, lstatSync, mkdtempSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { FailError } from '../errors.js';
-import { CURRENT, DATA_DIR, GEN_DIR, PARENT_FILE, STORES, TOP_LEVEL_NAMES, generationId, linkTarget, storeOf, type StoreName } from '../bundle/layout.js';
+import { CURRENT, DATA_DIR, GEN_DIR, OWNER_FILE, PARENT_FILE, STORES, WRITTEN_FILE, TOP_LEVEL_NAMES, generationId, linkTarget, storeOf, type StoreName } from '../bundle/layout.js';
 import { fsyncAll, fsyncDir, makeDirs, writeNewFile } from './atomic-write.js';
 import { type WrittenFile } from './file-plan.js';
-import { currentGeneration, readTree, storeEntriesOf, type StoreEntries, type StoredFile } from './generations.js';
-import { committed, markCommitted, onInterrupt } from './interrupt.js';
+import { currentGeneration, readTree, sha256, storeEntriesOf, writtenHashes, type StoreEntries, type StoredFile } from './generations.js';
+import { markCommitted, onInterrupt } from './interrupt.js';
 import { pruneGenerations } from './bundle-sweep.js';
 import { buildGeneration, ensureLinks, freshEntries, switchCurrent, topLevel } from './generation-build.js';
 import { adoptFlatBundle } from './bundle-adopt.js';
@@ -53,16 +53,17 @@ export async function createBundle(dirArg: string, files: readonly WrittenFile[]
   const forget = onInterrupt(() => rmSync(staging, { recursive: true, force: true }));
   const gen = generationId(ctx.now, ctx.random(3));
   try {
-    writeNewFile(join(staging, '.owner'), `${process.pid}\n`, 0o600); // tells a sweep this staging is alive
+    writeNewFile(join(staging, OWNER_FILE), `${process.pid}\n`, 0o600); // tells a sweep this staging is alive
     const { entries, fresh } = freshEntries(gen, files);
-    const written = buildGeneration(staging, gen, files.map(toStored), entries, fresh, null);
+    const written = buildGeneration(staging, gen, files.map(toStored), entries, fresh, null, hashesOf(files));
     symlinkSync(gen, join(staging, GEN_DIR, CURRENT));
     ensureLinks(staging, topLevel(files));
     makeDirs(join(staging, DATA_DIR));
-    rmSync(join(staging, '.owner'));
     await fsyncAll([...written, staging]);
     renameSync(staging, dir); // rename(2) may replace an empty directory
     markCommitted();
+    // Only now: until the rename, the owner file keeps a concurrent sweep off a live staging directory.
+    rmSync(join(dir, OWNER_FILE), { force: true });
     fsyncDir(parent);
   } catch (err) {
     rmSync(staging, { recursive: true, force: true });
@@ -97,21 +98,28 @@ export async function commitChange(dirArg: string, change: Change, ctx: WriteCon
   const entries: StoreEntries = { ...(previous && !change.fresh ? storeEntriesOf(dir, previous) : {}), ...newEntries };
   for (const store of Object.keys(STORES) as StoreName[]) if (touched(store) && !fresh.has(store)) delete entries[store];
   const genDir = join(dir, GEN_DIR, gen);
+  // The undo below removes genDir: it must never be one that exists (the same millisecond and random bytes).
+  if (existsSync(genDir)) throw new FailError(`cannot write the bundle in ${dirArg}: generation ${gen} exists already; run it again`);
   const undo = () => {
     rmSync(genDir, { recursive: true, force: true });
     for (const store of fresh) rmSync(join(dir, STORES[store], entries[store]!), { recursive: true, force: true });
   };
   const forget = onInterrupt(undo);
+  let switched = false;
   try {
     chmodSync(dir, 0o700); // a bundle holds keys and hashes, whatever mode the directory had
     makeDirs(join(dir, GEN_DIR));
-    const written = buildGeneration(dir, gen, files, entries, fresh, previous);
+    // Carried files keep the hash they were written with, so a hand edit stays visible.
+    const before = previous ? writtenHashes(dir, previous) : {};
+    const carriedHashes = Object.fromEntries(carried.filter((f) => !replaced.has(f.path) && before[f.path]).map((f) => [f.path, before[f.path]!]));
+    const written = buildGeneration(dir, gen, files, entries, fresh, previous, { ...carriedHashes, ...hashesOf(change.files) });
     ensureLinks(dir, topLevel(files));
     makeDirs(join(dir, DATA_DIR));
     await fsyncAll(written);
     switchCurrent(dir, gen, ctx.random);
+    switched = true;
   } catch (err) {
-    if (!committed()) {
+    if (!switched) {
       undo();
       throw new FailError(`cannot write the bundle in ${dirArg}: ${(err as Error).message}; nothing was changed`);
     }
@@ -126,11 +134,14 @@ export async function commitChange(dirArg: string, change: Change, ctx: WriteCon
 
 /** The current generation's files, its stores' included, as paths relative to the bundle. */
 function currentFiles(dir: string, gen: string): StoredFile[] {
-  const own = readTree(join(dir, GEN_DIR, gen), (rel) => rel === PARENT_FILE || storeOf(rel) !== null);
+  const own = readTree(join(dir, GEN_DIR, gen), (rel) => rel === PARENT_FILE || rel === WRITTEN_FILE || storeOf(rel) !== null);
   const stored = Object.entries(storeEntriesOf(dir, gen)).flatMap(([store, entry]) =>
     readTree(join(dir, STORES[store as StoreName], entry)).map((f) => ({ ...f, path: `${store}/${f.path}` })));
   return [...stored, ...own];
 }
+
+/** Hashes of the files in .gen only: it is mounted into containers, and even a key's hash has no business there. */
+const hashesOf = (files: readonly WrittenFile[]) => Object.fromEntries(files.filter((f) => storeOf(f.path) === null).map((f) => [f.path, sha256(f.contents)]));
 
 const toStored = (f: WrittenFile): StoredFile => ({ path: f.path, contents: Buffer.from(f.contents), mode: f.mode });
 

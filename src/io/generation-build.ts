@@ -1,8 +1,8 @@
 import { readlinkSync, renameSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { FailError } from '../errors.js';
-import { CURRENT, GEN_DIR, PARENT_FILE, STORES, linkTarget, storeOf, type StoreName } from '../bundle/layout.js';
-import { fsyncDir, makeDirs, writeNewFile } from './atomic-write.js';
+import { CURRENT, GEN_DIR, PARENT_FILE, STORES, WRITTEN_FILE, linkTarget, storeOf, type StoreName } from '../bundle/layout.js';
+import { fsyncDir, makeDir, makeDirs, writeNewFile } from './atomic-write.js';
 import type { StoreEntries, StoredFile } from './generations.js';
 import { markCommitted } from './interrupt.js';
 
@@ -17,9 +17,13 @@ const withinStore = (path: string) => path.slice(path.indexOf('/') + 1);
  */
 export function buildGeneration(
   root: string, gen: string, files: readonly StoredFile[], entries: StoreEntries, fresh: ReadonlySet<StoreName>, parent: string | null,
+  hashes: Record<string, string> = {},
 ): string[] {
   const genDir = join(root, GEN_DIR, gen);
-  makeDirs(genDir);
+  makeDirs(join(root, GEN_DIR));
+  makeDir(genDir); // never an existing one: a failed build removes what it made, and that must never be live
+  for (const store of fresh) makeDirs(join(root, STORES[store]), 0o700);
+  for (const store of fresh) makeDir(join(root, STORES[store], entries[store]!), 0o700);
   const dirs = new Set<string>([genDir]);
   const written: string[] = [];
   for (const f of files) {
@@ -32,9 +36,11 @@ export function buildGeneration(
     dirs.add(dirname(full));
   }
   for (const [store, entry] of Object.entries(entries)) symlinkSync(`../../${STORES[store as StoreName]}/${entry}`, join(genDir, store));
-  if (parent) {
-    writeNewFile(join(genDir, PARENT_FILE), `${parent}\n`, 0o644, { sync: false });
-    written.push(join(genDir, PARENT_FILE));
+  const meta: [string, string][] = [[WRITTEN_FILE, `${JSON.stringify(hashes, Object.keys(hashes).sort(), 2)}\n`]];
+  if (parent) meta.push([PARENT_FILE, `${parent}\n`]);
+  for (const [name, text] of meta) {
+    writeNewFile(join(genDir, name), text, 0o644, { sync: false });
+    written.push(join(genDir, name));
   }
   for (const store of fresh) dirs.add(join(root, STORES[store]));
   return [...written, ...dirs, join(root, GEN_DIR)];

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { CURRENT, GEN_DIR, KEEP_GENERATIONS, PARENT_FILE, STORES, isGenerationName, type StoreName } from '../bundle/layout.js';
+import { CURRENT, GEN_DIR, KEEP_GENERATIONS, PARENT_FILE, STORES, WRITTEN_FILE, isGenerationName, type StoreName } from '../bundle/layout.js';
 
 /** Reading the generation store (bundle/layout.ts explains it); nothing here writes. */
 
@@ -81,4 +82,16 @@ export function readTree(root: string, skip: (rel: string) => boolean = () => fa
     else if (st.isFile()) out.push({ path, contents: readFileSync(join(root, path)), mode: st.mode & 0o777 });
   }
   return out;
+}
+
+export const sha256 = (contents: string | Uint8Array): string => createHash('sha256').update(contents).digest('hex');
+
+/** What registry-setup wrote in a generation, path → sha256; {} for one written before this was recorded. */
+export function writtenHashes(dir: string, gen: string): Record<string, string> {
+  try {
+    const data = JSON.parse(readFileSync(join(dir, GEN_DIR, gen, WRITTEN_FILE), 'utf8')) as unknown;
+    return data && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
 }

@@ -2,12 +2,11 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node
 import { X509Certificate } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REGISTRY_IMAGE, NGINX_IMAGE } from '../../src/bundle/plan-files.js';
 import { runCli } from './support/cli.js';
 import { startEngine, type Engine } from './support/engine.js';
-import { freePort, waitForPort } from './support/net.js';
+import { freePort, servedFingerprint, waitForPort } from './support/net.js';
 import { buildOciLayout } from './support/oci-image.js';
 import { canRunPeers } from './support/require-peers.js';
 import { inspectDigest, pushLayout } from './support/skopeo.js';
@@ -22,16 +21,6 @@ const root = mkdtempSync(join(tmpdir(), 'rs-compose-real-'));
 const layout = join(root, 'layout');
 let engine: Engine;
 
-/** The fingerprint of the certificate a TLS server presents. */
-function servedFingerprint(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
-      resolve(s.getPeerCertificate().fingerprint256);
-      s.end();
-    });
-    s.on('error', reject);
-  });
-}
 
 const diskFingerprint = (bundle: string) => new X509Certificate(readFileSync(join(bundle, 'certs/registry.crt'))).fingerprint256;
 

@@ -3,12 +3,12 @@ import { mkdir, mkdtemp, readFile, readdir, rm, copyFile } from 'node:fs/promise
 import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import tls from 'node:tls';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, runCliJson, treeHash } from './support/cli.js';
 import { type ServiceHandle, type Stack, startService, startStack } from './support/compose-stack.js';
 import { buildOciLayout } from './support/oci-image.js';
+import { servedFingerprint } from './support/net.js';
 import { canRunPeers } from './support/require-peers.js';
 import { pushLayout } from './support/skopeo.js';
 
@@ -39,16 +39,6 @@ async function trustDir(bundle: string, name: string) {
 const push = (port: number, certDir: string, username: string, password: string, tag = 'v1') =>
   pushLayout(layout(), 'v1', `127.0.0.1:${port}/day2/hello:${tag}`, { certDir, creds: { username, password } });
 
-/** The fingerprint of what the server presents, read without the product's probe code. */
-function servedFingerprint(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
-      resolve(s.getPeerCertificate().fingerprint256);
-      s.end();
-    });
-    s.once('error', reject);
-  });
-}
 
 const fingerprint = async (file: string) => new X509Certificate(await readFile(file)).fingerprint256;
 

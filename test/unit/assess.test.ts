@@ -1,12 +1,16 @@
 import { X509Certificate, createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { assessBundle, mainAddress } from '../../src/bundle/assess.js';
+import { assessBundle } from '../../src/bundle/assess.js';
 import { assessProbe, type ProbeResult } from '../../src/bundle/assess-probe.js';
 import type { LoadedBundle } from '../../src/bundle/load.js';
+import { pemBlocks } from '../../src/bundle/served-chain.js';
 import type { BundleState } from '../../src/bundle/state.js';
-import { parseHost } from '../../src/pki/hosts.js';
+import { mainAddress, parseHost, parseRegistryAddress } from '../../src/pki/hosts.js';
 import { issueCa, issueLeaf } from '../../src/pki/issue.js';
-import { parseRegistryAddress } from '../../src/io/probe.js';
 
 const pair = () => {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -21,16 +25,18 @@ const ca = (keys = caKeys, days = 3650) => issueCa({ keys, commonName: 'test CA'
 const leaf = (hosts: string[], days = 90, caPem = ca(), caKey = caKeys.privateKeyPem) =>
   issueLeaf({ ca: { certPem: caPem, keyPem: caKey }, publicKeyPem: leafKeys.publicKeyPem, hosts: hosts.map((h) => parseHost(h)), days, now: issued, serial: new Uint8Array(16).fill(9) });
 const state: BundleState = {
-  version: 1, mode: 'tls', hosts: ['10.0.0.5', 'registry.lan'], port: 5000, days: 90, caDays: 3650, keySize: 2048, caKeySize: 2048,
+  version: 1, mode: 'tls', hosts: ['10.0.0.5', 'registry.lan'], port: 5000, days: 90, caDays: 3650, keyType: 'rsa', keySize: 2048, caKeySize: 2048,
   bcryptCost: 5, externalCa: false, image: 'registry:3.0.0', createdAt: issued.toISOString(),
 };
 const htpasswd = 'alice:$2y$05$abcdefghijklmnopqrstuu5Yb0VIlzJGxUPzVVQ4o3vQ8y5dLZ3tO\n';
 
+/** As loadBundle gives it: `served` is every certificate in certs/registry.crt, the server's first. */
 function bundle(over: Partial<LoadedBundle> & { certPem?: string } = {}): LoadedBundle {
   const caPem = over.caCertPem ?? ca();
   const certPem = over.certPem ?? leaf(state.hosts);
+  const served = pemBlocks(certPem)!;
   return {
-    dir: '/srv/registry', state, caCertPem: caPem, caCert: new X509Certificate(caPem), certPem, cert: new X509Certificate(certPem),
+    dir: '/srv/registry', state, caCertPem: caPem, caCert: new X509Certificate(caPem), certPem, cert: served[0]!, served, generation: 'g-20260101T000000000Z-abcdef',
     key: createPrivateKey(leafKeys.privateKeyPem), caKeyPem: caKeys.privateKeyPem, htpasswd, ...over,
   };
 }
@@ -94,6 +100,38 @@ describe('assessBundle', () => {
   });
 });
 
+describe('an outside CA\'s chain', () => {
+  /** root → intermediate → server, as a company CA signs: certs/registry.crt holds the server's certificate, then the intermediate. */
+  function chain(): { rootPem: string; intPem: string; leafPem: string } {
+    const dir = mkdtempSync(join(tmpdir(), 'rs-assess-chain-'));
+    try {
+      const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'root.key', '-out', 'root.pem',
+        '-days', '3650', '-subj', '/O=Corp/CN=Corp Root', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+      openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'int.key', '-out', 'int.csr', '-subj', '/O=Corp/CN=Corp Issuing');
+      writeFileSync(join(dir, 'int.ext'), 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n');
+      openssl('x509', '-req', '-in', 'int.csr', '-CA', 'root.pem', '-CAkey', 'root.key', '-CAcreateserial', '-days', '1825', '-extfile', 'int.ext', '-out', 'int.pem');
+      const read = (f: string) => readFileSync(join(dir, f), 'utf8');
+      const leafPem = issueLeaf({ ca: { certPem: read('int.pem'), keyPem: read('int.key') }, publicKeyPem: leafKeys.publicKeyPem,
+        hosts: state.hosts.map((h) => parseHost(h)), days: 90, now: issued, serial: new Uint8Array(16).fill(9) });
+      return { rootPem: read('root.pem'), intPem: read('int.pem'), leafPem };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('chains to ca/ca.crt through the intermediates certs/registry.crt carries, and not without them', () => {
+    const { rootPem, intPem, leafPem } = chain();
+    const outside = { caCertPem: rootPem, caCert: new X509Certificate(rootPem), caKeyPem: null, state: { ...state, externalCa: true } };
+    const withChain = assessBundle(bundle({ ...outside, certPem: `${leafPem}${intPem}` }), at(1), 30);
+    expect(withChain.cert.chainsToCa).toBe(true);
+    expect(withChain.problems).toEqual([]);
+    const bare = assessBundle(bundle({ ...outside, certPem: leafPem }), at(1), 30);
+    expect(bare.cert.chainsToCa).toBe(false);
+    expect(bare.problems).toEqual([expect.stringMatching(/^certs\/registry\.crt was not issued by ca\/ca\.crt/)]);
+  });
+});
+
 describe('assessProbe', () => {
   const fp = 'AA:BB';
   const seen: ProbeResult = { address: '10.0.0.5:5000', scheme: 'https', tlsAuthorized: true, servedFingerprint256: fp, status: 401 };
@@ -106,7 +144,11 @@ describe('assessProbe', () => {
     const r = assessProbe({ ...seen, servedFingerprint256: 'CC:DD', servedNotAfter: '2026-01-11T00:00:00.000Z' }, fp, '/srv/registry', 'tls');
     expect(r.served).toBe('stale');
     expect(r.problems).toEqual([expect.stringContaining('valid until 2026-01-11) than certs/registry.crt: it reads it only at start-up; run cd /srv/registry && docker compose restart registry')]);
-    expect(assessProbe({ ...seen, servedFingerprint256: 'CC:DD' }, fp, '/srv/registry', 'proxy').problems[0]).toContain('docker compose exec -T nginx nginx -s reload');
+    // nginx runs with the bundle's whole nginx.conf (-c), so its reload must name that file too
+    expect(assessProbe({ ...seen, servedFingerprint256: 'CC:DD' }, fp, '/srv/registry', 'proxy').problems[0]).toContain(
+      'run cd /srv/registry && docker compose exec -T nginx nginx -c /etc/registry-setup/.gen/current/nginx/registry.conf -s reload',
+    );
+    expect(assessProbe({ ...seen, servedFingerprint256: 'CC:DD' }, fp, '/srv/my registry', 'tls').problems[0]).toContain("run cd '/srv/my registry' && docker compose restart registry");
   });
 
   it.each([
@@ -133,13 +175,16 @@ describe('addresses', () => {
     expect(mainAddress(['10.0.0.5'], 5000)).toBe('10.0.0.5:5000');
   });
 
+  // status --registry goes through pki/hosts' one grammar (hosts.test.ts has the whole table)
   it.each([
-    ['10.0.0.5:5000', { host: '10.0.0.5', port: 5000 }],
-    ['[FD00::5]:443', { host: 'fd00::5', port: 443 }],
-    ['registry.lan', { host: 'registry.lan', port: 443 }],
+    ['10.0.0.5:5000', { host: '10.0.0.5', port: 5000, address: '10.0.0.5:5000' }],
+    ['[FD00::5]:443', { host: 'fd00::5', port: 443, address: '[fd00::5]' }],
+    ['registry.lan', { host: 'registry.lan', port: 443, address: 'registry.lan' }],
+    // a bare IPv6 cannot carry a port, so it is an address on 443 (it used to be refused)
+    ['fd00::5', { host: 'fd00::5', port: 443, address: '[fd00::5]' }],
   ])('parses --registry %s', (raw, want) => expect(parseRegistryAddress(raw)).toEqual(want));
 
-  it.each(['fd00::5', 'x:0', 'bad host:5000'])('rejects --registry %s as a usage error', (raw) => {
-    expect(() => parseRegistryAddress(raw)).toThrow(expect.objectContaining({ exitCode: 2 }));
+  it.each(['x:0', 'bad host:5000', '[10.0.0.5]:5000', '*.apps.lan:5000'])('rejects --registry %s as a usage error', (raw) => {
+    expect(() => parseRegistryAddress(raw)).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/^--registry /) }));
   });
 });

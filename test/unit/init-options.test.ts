@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { resolveInitAnswers, type InitEnv, type InitFlags } from '../../src/options/init-options.js';
+import { resolveInitAnswers, type InitEnv, type InitFlags } from '../../src/commands/init/resolve.js';
+import { resolveKeySpecs } from '../../src/commands/init/key-specs.js';
 import type { Prompter } from '../../src/io/prompt.js';
 
 /** Answers questions in order, and records what was asked. */
@@ -27,8 +28,27 @@ const env = (over: Partial<InitEnv> = {}): InitEnv => ({
 describe('resolveInitAnswers', () => {
   it('--yes takes the defaults and generates a password', async () => {
     const a = await resolveInitAnswers({ yes: true }, env());
-    expect(a).toMatchObject({ dir: './registry', mode: 'tls', hosts: ['192.168.1.10', 'box'], port: 5000, days: 825, caDays: 3650, keySize: 2048, caKeySize: 4096, bcryptCost: 5 });
+    expect(a).toEqual({
+      dir: './registry', mode: 'tls', hosts: ['192.168.1.10', 'box'], port: 5000, days: 825, caDays: 3650,
+      keyType: 'ecdsa', leafKey: { type: 'ecdsa' }, caKey: { type: 'ecdsa' }, bcryptCost: 5, users: a.users,
+    });
     expect(a.users).toEqual([{ name: 'admin', password: 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcH', generated: true }]);
+  });
+
+  it('--key-type rsa takes the RSA sizes, 2048 and 4096 by default', async () => {
+    expect(await resolveInitAnswers({ yes: true, keyType: 'rsa' }, env())).toMatchObject({
+      keyType: 'rsa', leafKey: { type: 'rsa', bits: 2048 }, caKey: { type: 'rsa', bits: 4096 },
+    });
+    expect(await resolveInitAnswers({ yes: true, keyType: 'rsa', keySize: '3072', caKeySize: '2048' }, env())).toMatchObject({
+      keyType: 'rsa', leafKey: { type: 'rsa', bits: 3072 }, caKey: { type: 'rsa', bits: 2048 },
+    });
+    expect(resolveKeySpecs({ keyType: 'ecdsa' })).toEqual({ keyType: 'ecdsa', leafKey: { type: 'ecdsa' }, caKey: { type: 'ecdsa' } });
+  });
+
+  it('takes --ca-cert with --ca-key, keeping them for init to load', async () => {
+    expect((await resolveInitAnswers({ yes: true, caCert: 'corp.pem', caKey: 'corp.key' }, env())).ca).toEqual({ certFile: 'corp.pem', keyFile: 'corp.key' });
+    // with an outside CA, --days is checked against that CA when it is loaded, not against --ca-days
+    expect((await resolveInitAnswers({ yes: true, caCert: 'corp.pem', caKey: 'corp.key', days: '400', caDays: '300' }, env())).days).toBe(400);
   });
 
   it('proxy mode defaults to port 443', async () => {
@@ -66,6 +86,14 @@ describe('resolveInitAnswers', () => {
     [{ port: '70000', yes: true }, /--port "70000"/],
     [{ host: ['10.0.0.256'], yes: true }, /--host "10.0.0.256"/],
     [{ user: ['a:b'], yes: true }, /cannot contain ':'/],
+    [{ dir: '', yes: true }, /^--dir "" must name a directory \(use \. for this one\)$/],
+    [{ keyType: 'dsa', yes: true }, /^--key-type "dsa" is not one of: ecdsa, rsa$/],
+    [{ keySize: '3072', yes: true }, /^--key-size sets an RSA key's size; ECDSA keys are P-256 \(pass --key-type rsa for RSA\)$/],
+    [{ keyType: 'ecdsa', caKeySize: '4096', yes: true }, /^--ca-key-size sets an RSA key's size/],
+    [{ keyType: 'rsa', keySize: '1024', yes: true }, /^--key-size 1024: RSA keys of 2048, 3072 or 4096 bits are supported$/],
+    [{ keyType: 'rsa', caKeySize: '8192', yes: true }, /^--ca-key-size 8192: /],
+    [{ days: '0', yes: true }, /^--days "0" must be a whole number from 1 to 3650$/],
+    [{ bcryptCost: '15', yes: true }, /^--bcrypt-cost "15" must be a whole number from 4 to 14$/],
   ])('without a terminal, %j is a usage error', async (flags, message) => {
     await expect(resolveInitAnswers(flags, env())).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(message) });
   });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { caExpiryAdvice, decideRenewal, leafDays, mergeHosts, RENEWAL_WINDOW_DAYS, renewalDue, verdictFor, type RenewalInput } from '../../src/pki/renewal.js';
-import { parseWithin, resolveRenewFlags } from '../../src/options/renew-options.js';
-import { renewedState, planRenewFiles } from '../../src/bundle/plan-renew.js';
+import { parseWithin } from '../../src/options/values.js';
+import { resolveRenewFlags } from '../../src/commands/renew/resolve.js';
+import { renewedState, planRenewFiles } from '../../src/commands/renew/plan.js';
 import type { BundleState } from '../../src/bundle/state.js';
 
 const now = new Date('2026-01-01T00:00:00Z');
@@ -101,11 +102,17 @@ describe('the renewal plan', () => {
     expect(renewedState(state, ['10.0.0.5', 'r.lan'], 90)).toMatchObject({ hosts: ['10.0.0.5', 'r.lan'], days: 90 });
   });
 
-  it('replaces the key (0600) and certificate (0644), and the record only when it changed', () => {
-    expect(planRenewFiles('C', 'K', null).map((f) => [f.path, f.mode, f.contents])).toEqual([
+  it('replaces the key (0600) and certificate (0644) as one set, and the record only when it changed', () => {
+    expect(planRenewFiles({ certPem: 'C', keyPem: 'K' }, null, null).map((f) => [f.path, f.mode, f.contents])).toEqual([
       ['certs/registry.key', 0o600, 'K'],
       ['certs/registry.crt', 0o644, 'C'],
     ]);
-    expect(planRenewFiles('C', 'K', state).map((f) => f.path)).toContain('registry-setup.yml');
+    expect(planRenewFiles({ certPem: 'C', keyPem: 'K' }, state, null).map((f) => f.path)).toContain('registry-setup.yml');
+  });
+
+  it('lists the pair as pending in a dry run, and rewrites the container files when converting an old flat bundle', () => {
+    expect(planRenewFiles({ certPem: null, keyPem: null }, null, null).map((f) => f.contents)).toEqual([null, null]);
+    const full = { ...state, caDays: 3650, keyType: 'ecdsa', bcryptCost: 5, externalCa: false, image: 'registry:3.1.1', createdAt: 'x' } as BundleState;
+    expect(planRenewFiles({ certPem: 'C', keyPem: 'K' }, null, full).map((f) => f.path)).toEqual(['certs/registry.key', 'certs/registry.crt', 'config.yml', 'docker-compose.yml']);
   });
 });

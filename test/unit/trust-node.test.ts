@@ -1,5 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,15 +7,19 @@ import { renderState, type BundleState } from '../../src/bundle/state.js';
 import { FailError, UsageError } from '../../src/errors.js';
 import { createOutput } from '../../src/io/output.js';
 import type { Exec, ExecResult } from '../../src/remote/ssh-runner.js';
-import { parseRegistryFlag, resolveTrustOptions, type TrustNodeFlags } from '../../src/commands/trust-node-options.js';
-import { trustNode, untrustNode } from '../../src/commands/trust-node.js';
+import { resolveTrustOptions, type TrustNodeFlags } from '../../src/commands/trust-node/resolve.js';
+import { trustNode, untrustNode } from '../../src/commands/trust-node/index.js';
+import { parseRegistryAddress } from '../../src/pki/hosts.js';
+import { planBundleFiles } from '../../src/bundle/plan-files.js';
+import { createBundle } from '../../src/io/bundle-writer.js';
+import { resolvedFiles } from '../../src/io/file-plan.js';
 
 const CA = '-----BEGIN CERTIFICATE-----\nMIIBkTCB+wIJAKHHIG2d\n-----END CERTIFICATE-----\n';
 const NOW = new Date('2026-03-04T05:06:07Z');
 let dir: string;
 const state = (over: Partial<BundleState> = {}): BundleState => ({
-  version: 1, mode: 'tls', hosts: ['10.0.0.5', 'reg.lan', '*.reg.lan'], port: 5000, days: 825, caDays: 3650, keySize: 2048,
-  caKeySize: 4096, bcryptCost: 5, externalCa: false, image: 'registry:3.0.0', createdAt: NOW.toISOString(), ...over,
+  version: 1, mode: 'tls', hosts: ['10.0.0.5', 'reg.lan', '*.reg.lan'], port: 5000, days: 825, caDays: 3650, keyType: 'ecdsa',
+  bcryptCost: 5, externalCa: false, image: 'registry:3.1.1', createdAt: NOW.toISOString(), ...over,
 });
 function writeBundle(s: BundleState): void {
   mkdirSync(join(dir, 'ca'), { recursive: true });
@@ -32,7 +36,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('resolveTrustOptions', () => {
   const resolve = (hosts: string[], f: Partial<TrustNodeFlags> = {}, action: 'trust' | 'untrust' | 'check' = 'trust') =>
-    resolveTrustOptions(action, hosts, flags(f), { readFile: (p) => (p === 'inv.txt' ? 'root@n2\n# x\nroot@n1\n' : (require('node:fs') as typeof import('node:fs')).readFileSync(p, 'utf8')), now: NOW });
+    resolveTrustOptions(action, hosts, flags(f), { readFile: (p) => (p === 'inv.txt' ? 'root@n2\n# x\nroot@n1\n' : readFileSync(p, 'utf8')), now: NOW });
 
   it('trusts every dialable bundle host with its port, in certs mode for a tls bundle', () => {
     const r = resolve(['root@n1']);
@@ -92,8 +96,18 @@ describe('resolveTrustOptions', () => {
     expect(() => resolve(['n1'])).toThrow(/needs the bundle's CA/);
   });
 
-  it.each([['fd00::1', '[fd00::1]'], ['Reg.LAN:443', 'reg.lan'], ['[fd00::1]:5000', '[fd00::1]:5000']])('parses --registry %s', (raw, want) => {
-    expect(parseRegistryFlag(raw)).toBe(want);
+  it.each([['fd00::1', '[fd00::1]'], ['Reg.LAN:443', 'reg.lan'], ['[fd00::1]:5000', '[fd00::1]:5000']])('takes --registry %s as %s', (raw, want) => {
+    expect(parseRegistryAddress(raw).address).toBe(want);
+    expect(resolve(['n1'], { registry: [raw] }).request.addresses).toEqual([want]);
+  });
+
+  it('reads a bundle the writer made, its CA through the links into the CA store', async () => {
+    const made = join(dir, 'made');
+    await createBundle(made, resolvedFiles(planBundleFiles(state({ hosts: ['10.0.0.9'] }), {
+      caCertPem: CA, caKeyPem: 'CA KEY\n', certPem: 'CERT\n', keyPem: 'KEY\n', htpasswd: 'a:b\n',
+    })), { now: NOW, random: (n) => new Uint8Array(n).fill(1) });
+    expect(resolveTrustOptions('trust', ['n1'], flags({ dir: made }), { readFile: (p) => readFileSync(p, 'utf8'), now: NOW }).request)
+      .toMatchObject({ mode: 'certs', addresses: ['10.0.0.9:5000'], caPem: CA });
   });
 });
 
@@ -180,6 +194,17 @@ describe('trustNode', () => {
     expect(writes[0]).toBe('  n1  · waiting\n  n2  · waiting\n');
     expect(writes.some((w) => w.includes('\x1b[2A\r\x1b[2K  n1  … running'))).toBe(true);
     expect(writes.some((w) => w.includes('\x1b[1A\r\x1b[2K  n2  ✔ unchanged'))).toBe(true);
+  });
+});
+
+describe('opening the bundle', () => {
+  it("removes an interrupted run's leftovers first, saying so in one line", async () => {
+    writeFileSync(join(dir, '.lock'), `4194305\n${hostname()}\n`); // a killed command's, of a pid no process has
+    const { exec } = fakeSsh({ n1: OK() });
+    const c = capture();
+    await trustNode(['n1'], flags(), { exec, out: c.out, now: NOW, progressStream: c.stream });
+    expect(c.text.err).toContain(`warning: an interrupted run left ${dir} unfinished (nothing it had committed is lost): removed .lock (of pid 4194305)\n`);
+    expect(existsSync(join(dir, '.lock'))).toBe(false);
   });
 });
 

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import tls from 'node:tls';
 
 /** One TCP connect attempt; resolves true when something accepts. */
 export function isPortOpen(host: string, port: number, timeoutMs = 500): Promise<boolean> {
@@ -55,5 +56,16 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
       const port = typeof addr === 'object' && addr ? addr.port : 0;
       server.close(() => (port ? resolve(port) : reject(new Error('no port assigned'))));
     });
+  });
+}
+
+/** The fingerprint of the certificate a TLS server presents, read without the product's probe code. */
+export function servedFingerprint(port: number, host = '127.0.0.1'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = tls.connect({ host, port, rejectUnauthorized: false }, () => {
+      resolve(s.getPeerCertificate().fingerprint256);
+      s.end();
+    });
+    s.once('error', reject);
   });
 }

@@ -133,3 +133,11 @@ export function seed(node: FakeNode, files: Record<string, string | [string, num
 }
 
 export const changes = (run: SshRun): string[] => run.stdout.split('\n').filter((l) => l.startsWith('@@rs change '));
+
+/** What every node has before we come: /etc, /var/lib and a file of its own. */
+export function seededNode(): FakeNode {
+  const node = makeNode();
+  seed(node, { 'etc/hostname': 'node1\n' });
+  mkdirSync(join(node.root, 'var/lib'), { recursive: true });
+  return node;
+}

@@ -5,7 +5,7 @@ import { RECORD_KINDS } from '../../../src/remote/script-contract.js';
 import { parseTarget } from '../../../src/remote/ssh-target.js';
 import { judgeHost } from '../../../src/remote/trust-result.js';
 import type { TrustAction } from '../../../src/remote/trust-script.js';
-import { CA, changes, dropNode, makeNode, render, runScript, seed, snapshot, stubCalls, SHELLS, type FakeNode } from './script-harness.js';
+import { CA, changes, dropNode, render, runScript, seed, seededNode, snapshot, stubCalls, SHELLS, type FakeNode } from './script-harness.js';
 
 /**
  * The whole script as the CLI renders it (library, data, calls), run by each sh on a fake
@@ -24,10 +24,7 @@ const WROTE = [
 
 let node: FakeNode;
 beforeEach(() => {
-  node = makeNode();
-  // What every node has before we come: /etc, /var/lib and a file of its own.
-  seed(node, { 'etc/hostname': 'node1\n' });
-  mkdirSync(join(node.root, 'var/lib'), { recursive: true });
+  node = seededNode();
 });
 afterEach(() => dropNode(node));
 

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseTarget } from '../../../src/remote/ssh-target.js';
 import { judgeHost } from '../../../src/remote/trust-result.js';
 import type { TrustAction } from '../../../src/remote/trust-script.js';
-import { changes, dropNode, listed, makeNode, render, runScript, seed, snapshot, startDockerd, stubCalls, SHELLS, type FakeNode } from './script-harness.js';
+import { changes, dropNode, listed, render, runScript, seed, seededNode, snapshot, startDockerd, stubCalls, SHELLS, type FakeNode } from './script-harness.js';
 
 /**
  * The whole insecure-mode script on a fake node. dockerd is a pair of stubs: `systemctl reload
@@ -18,9 +18,7 @@ const DJ = 'etc/docker/daemon.json';
 
 let node: FakeNode;
 beforeEach(() => {
-  node = makeNode();
-  seed(node, { 'etc/hostname': 'node1\n' });
-  mkdirSync(join(node.root, 'var/lib'), { recursive: true });
+  node = seededNode();
 });
 afterEach(() => dropNode(node));
 
