@@ -5,7 +5,8 @@ import { FailError } from '../errors.js';
 import { parseKey } from '../pki/inspect.js';
 import { currentGeneration } from '../io/generations.js';
 import { pemBlocks } from './served-chain.js';
-import { BUNDLE_FILES, readBundleState, type BundleState } from './state.js';
+import { BUNDLE_FILES, type BundleState } from './state.js';
+import { readBundleState } from './read-state.js';
 
 /** A bundle as day-2 commands see it: the record, and the PKI files parsed. */
 export interface LoadedBundle {

@@ -1,20 +1,13 @@
-import { resolve } from 'node:path';
 import type { Output } from '../io/output.js';
-import { sweepLeftovers } from '../io/bundle-sweep.js';
+import { sweepBundleDir } from '../io/bundle-sweep.js';
 import { loadBundle, type LoadedBundle } from './load.js';
-import { readBundleState, type BundleState } from './state.js';
+import type { BundleState } from './state.js';
+import { readBundleState } from './read-state.js';
 
 /**
  * Every command that reads a bundle opens it here, so whichever runs first after
  * an interrupted one removes that run's leftovers and says so in one line.
  */
-export function sweepBundleDir(dir: string, out: Pick<Output, 'warn'>): string {
-  const abs = resolve(dir);
-  const note = sweepLeftovers(abs);
-  if (note) out.warn(note);
-  return abs;
-}
-
 export function openBundle(dir: string, out: Pick<Output, 'warn'>): LoadedBundle {
   return loadBundle(sweepBundleDir(dir, out));
 }

@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { CONTAINER_CURRENT } from '../../src/bundle/layout.js';
 import { planBundleFiles, planLayoutFiles, REGISTRY_IMAGE, type BundleMaterial } from '../../src/bundle/plan-files.js';
 import type { BundleState, Mode } from '../../src/bundle/state.js';
-import { parseState } from '../../src/bundle/state.js';
+import { parseState } from '../../src/bundle/read-state.js';
 import { initState, planInit } from '../../src/commands/init/plan.js';
 import type { InitAnswers } from '../../src/commands/init/resolve.js';
 import { createBundle } from '../../src/io/bundle-writer.js';

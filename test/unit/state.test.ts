@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { FailError } from '../../src/errors.js';
-import { parseState, readBundleState, renderState, type BundleState } from '../../src/bundle/state.js';
+import { renderState, type BundleState } from '../../src/bundle/state.js';
+import { parseState, readBundleState } from '../../src/bundle/read-state.js';
 
 const FILE = '/srv/registry/registry-setup.yml';
 const ecdsa: BundleState = {

@@ -4,7 +4,7 @@ import { hostname, networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FailError } from '../../errors.js';
 import { TOP_LEVEL_NAMES } from '../../bundle/layout.js';
-import { sweepBundleDir } from '../../bundle/open.js';
+import { sweepBundleDir } from '../../io/bundle-sweep.js';
 import { acquireLock } from '../../io/bundle-lock.js';
 import { commitChange, createBundle } from '../../io/bundle-writer.js';
 import { resolvedFiles } from '../../io/file-plan.js';

@@ -1,7 +1,8 @@
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { FailError, UsageError } from '../../errors.js';
-import { BUNDLE_FILES, readBundleState, type BundleState } from '../../bundle/state.js';
+import { BUNDLE_FILES, type BundleState } from '../../bundle/state.js';
+import { readBundleState } from '../../bundle/read-state.js';
 import { dialableHosts, parseRegistryAddress, registryAddress } from '../../pki/hosts.js';
 import { isOnePemCertificate } from '../../pki/inspect.js';
 import { parseChoice, parseDir, parseIntFlag, parsePort } from '../../options/values.js';
