@@ -17,7 +17,10 @@ export interface Engine {
   stop(): Promise<void>;
 }
 
-export async function startEngine(images: { registry: string; nginx: string }, pool = '10.173.0.0/16'): Promise<Engine> {
+/** Each engine needs its own address pool: two engines drawing the same subnets would cut each other off. */
+const DEFAULT_POOL = process.env.RS_TEST_DOCKERD_POOL ?? '10.173.0.0/16';
+
+export async function startEngine(images: { registry: string; nginx: string }, pool = DEFAULT_POOL): Promise<Engine> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'rs-engine-'));
   const engineDir = path.join(dir, 'engine');
   const up = await execa(path.join(PEERS_DIR, 'engine/dockerd-up.sh'), [engineDir], { env: { DOCKERD_POOL: pool } });
