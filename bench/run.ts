@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { benchInit } from './init.js';
 import { benchRps } from './rps.js';
 import { benchTrustNode } from './trust-node.js';
+import { benchImages } from './images.js';
 import type { BenchRow } from './report.js';
 
 /**
@@ -15,6 +16,7 @@ const suites: [string, () => Promise<BenchRow[]>][] = [
   ['init', () => benchInit()],
   ['rps', () => benchRps()],
   ['trust-node', () => benchTrustNode()],
+  ['images', () => benchImages()],
 ];
 
 const rows: BenchRow[] = [];

@@ -3,6 +3,7 @@ import './signals.js';
 import { Command, CommanderError } from 'commander';
 import { CliError } from './errors.js';
 import { registerCommands } from './commands/register.js';
+import { flushStdout } from './io/flush.js';
 
 /** The only place that turns errors into exit codes and calls process.exit. */
 async function main(argv: string[]): Promise<number> {
@@ -40,4 +41,8 @@ Every command has --help, and --json for scripts.`);
 }
 
 // exit explicitly: a key still being generated for an abandoned wizard must not hold the process open
-main(process.argv).then((code) => process.exit(code));
+// Every command's output leaves the process before it exits (a big --json document through a pipe).
+main(process.argv).then(async (code) => {
+  await flushStdout();
+  process.exit(code);
+});

@@ -4,6 +4,9 @@ import { registerStatus } from './status/cli.js';
 import { registerRenew } from './renew/cli.js';
 import { registerUser } from './user/cli.js';
 import { registerTrustNode } from './trust-node/cli.js';
+import { registerImages } from './images/cli.js';
+import { registerRm } from './rm/cli.js';
+import { registerPrune } from './prune/cli.js';
 
 /**
  * Each command has a folder: cli.ts declares its flags and imports the rest
@@ -16,4 +19,7 @@ export function registerCommands(program: Command): void {
   registerRenew(program);
   registerUser(program);
   registerTrustNode(program);
+  registerImages(program);
+  registerRm(program);
+  registerPrune(program);
 }
