@@ -10,7 +10,7 @@ import { commitChange } from '../../io/bundle-writer.js';
 import { resolvedFiles } from '../../io/file-plan.js';
 import { createOutput, type Output } from '../../io/output.js';
 import { MAX_LEAF_DAYS_APPLE } from '../init/resolve.js';
-import { parseHost } from '../../pki/hosts.js';
+import { mainAddress, parseHost } from '../../pki/hosts.js';
 import { certSans, keyMatchesCert, keySpecOfCert, parseKey } from '../../pki/inspect.js';
 import { issueLeaf } from '../../pki/issue.js';
 import { generateKeyPair, type KeySpec } from '../../pki/keys.js';
@@ -77,7 +77,8 @@ async function renewBundle(b: LoadedBundle, opts: RenewOptions, now: Date, out: 
   }
   const files = resolvedFiles(planRenewFiles({ certPem, keyPem: keys.privateKeyPem }, state, convert));
   const result = await commitChange(b.dir, { files }, { now, random: (n) => randomBytes(n) });
-  const reloaded = opts.reload ? await runReload(b.dir, b.state.mode, convert !== null, out) : false;
+  const newServed = { address: mainAddress(b.state.hosts, b.state.port), caPem: b.caCertPem, fingerprint256: served[0]!.fingerprint256 };
+  const reloaded = opts.reload ? await runReload(b.dir, b.state.mode, convert !== null, newServed, out) : false;
   printRenewed(out, { b, cert: served[0]!, result, summary, stateChanged: state !== null, converted: convert !== null, reloaded });
 }
 

@@ -10,6 +10,7 @@ import { describePlan, formatMode, type PlannedFile } from '../../io/file-plan.j
 import type { Output } from '../../io/output.js';
 import { isoDay } from '../../pki/dates.js';
 import { certSans } from '../../pki/inspect.js';
+import { probeRegistry } from '../../io/probe.js';
 
 interface Summary {
   reason: string;
@@ -30,8 +31,19 @@ export function printRenewDryRun(out: Output, s: Summary, files: PlannedFile[]):
   for (const f of files) out.print(`  ${formatMode(f.mode)}  ${f.path}`);
 }
 
-/** Runs the reload (the registry restarts; nginx reloads gracefully), or says why it failed and what to run. */
-export async function runReload(dir: string, mode: Mode, recreate: boolean, out: Output): Promise<boolean> {
+/** What renew checks after a reload: the new certificate, served at the bundle's main address. */
+export interface Served {
+  address: string;
+  caPem: string;
+  fingerprint256: string;
+}
+
+/**
+ * Runs the reload (the registry restarts; nginx reloads gracefully), then waits until the
+ * new certificate is what a new connection gets: `docker compose` returns before nginx's
+ * new workers (or a restarted registry) take connections. Fails with what to run.
+ */
+export async function runReload(dir: string, mode: Mode, recreate: boolean, served: Served, out: Output): Promise<boolean> {
   const args = reloadArgs(mode, recreate);
   if (!args) return false;
   out.progress(`• docker ${args.join(' ')}`);
@@ -40,7 +52,24 @@ export async function runReload(dir: string, mode: Mode, recreate: boolean, out:
     const why = String(r.stderr || r.stdout || r.shortMessage || '').trim().split('\n').pop();
     throw new FailError(`renewed, but the reload failed (${why}); run it yourself: ${reloadCommand(dir, mode, recreate)}`);
   }
+  await waitUntilServed(served, out);
   return true;
+}
+
+async function waitUntilServed(s: Served, out: Output): Promise<void> {
+  // While the old certificate is served, wait up to 15 s; while nothing answers (a registry
+  // starting, or an address this host cannot reach), wait 3 s, then leave it to status --probe.
+  const start = Date.now();
+  for (;;) {
+    const seen = await probeRegistry(s.address, s.caPem, true, 2000);
+    if (seen.servedFingerprint256 === s.fingerprint256) return;
+    const old = seen.servedFingerprint256 !== undefined;
+    if (Date.now() - start > (old ? 15_000 : 3_000)) {
+      if (old) out.warn(`the reload ran, but ${s.address} still serves the old certificate; check with: registry-setup status --probe`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 interface Renewed {

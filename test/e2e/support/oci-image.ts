@@ -15,14 +15,14 @@ export interface OciImage {
   configDigest: string;
 }
 
-const MT = {
+export const MT = {
   manifest: 'application/vnd.oci.image.manifest.v1+json',
   index: 'application/vnd.oci.image.index.v1+json',
   config: 'application/vnd.oci.image.config.v1+json',
   layer: 'application/vnd.oci.image.layer.v1.tar+gzip',
 } as const;
 
-const sha256 = (data: Buffer): string => `sha256:${createHash('sha256').update(data).digest('hex')}`;
+export const sha256 = (data: Buffer): string => `sha256:${createHash('sha256').update(data).digest('hex')}`;
 
 /** Writes `value` as a NUL-terminated, zero-padded octal field of `width` bytes. */
 function octal(header: Buffer, offset: number, width: number, value: number): void {

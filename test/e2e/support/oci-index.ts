@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { execa } from 'execa';
-import { tarOneFile } from './oci-image.js';
+import { MT, sha256, tarOneFile } from './oci-image.js';
 import { writeAuthFile, type SkopeoResult } from './skopeo.js';
 
 /**
@@ -13,14 +12,6 @@ import { writeAuthFile, type SkopeoResult } from './skopeo.js';
  * Each builder returns what `images --json` must then report, byte for byte.
  */
 
-const MT = {
-  manifest: 'application/vnd.oci.image.manifest.v1+json',
-  index: 'application/vnd.oci.image.index.v1+json',
-  config: 'application/vnd.oci.image.config.v1+json',
-  layer: 'application/vnd.oci.image.layer.v1.tar+gzip',
-} as const;
-
-const sha256 = (data: Buffer): string => `sha256:${createHash('sha256').update(data).digest('hex')}`;
 
 async function blob(dir: string, data: Buffer): Promise<{ digest: string; size: number }> {
   const digest = sha256(data);
