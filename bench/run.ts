@@ -1,8 +1,9 @@
 import { writeFileSync } from 'node:fs';
+import { benchImages } from './images.js';
 import { benchInit } from './init.js';
 import { benchRps } from './rps.js';
 import { benchTrustNode } from './trust-node.js';
-import { benchImages } from './images.js';
+import { benchGc } from './gc.js';
 import type { BenchRow } from './report.js';
 
 /**
@@ -16,6 +17,7 @@ const suites: [string, () => Promise<BenchRow[]>][] = [
   ['init', () => benchInit()],
   ['rps', () => benchRps()],
   ['trust-node', () => benchTrustNode()],
+  ['gc', () => benchGc()],
   ['images', () => benchImages()],
 ];
 

@@ -7,6 +7,8 @@ import { parseHtpasswd } from '../render/htpasswd.js';
 import { assessProbe, type ProbeReport, type ProbeResult } from './assess-probe.js';
 import type { LoadedBundle } from './load.js';
 import { BUNDLE_FILES, type Mode } from './state.js';
+import { adviseImage, describeImageAdvice, type ImageAdvice } from './registry-image.js';
+import { REGISTRY_IMAGE } from './plan-files.js';
 
 export interface CertStatus extends CertSummary {
   verdict: Verdict;
@@ -34,6 +36,8 @@ export interface StatusReport {
   /** Names only; null in insecure mode, which has no authentication. */
   users: string[] | null;
   probe?: ProbeReport;
+  /** The registry image the stack runs against the one this release pins, with the CVEs that costs. */
+  image?: ImageAdvice;
   /** One line each: what is wrong and what to run. Empty when all is well. */
   problems: string[];
   ok: boolean;
@@ -45,7 +49,7 @@ function certStatus(summary: CertSummary, now: Date, windowDays: number): CertSt
 }
 
 /** Everything status reports, from files already read; pure, so `now` decides every verdict. */
-export function assessBundle(b: LoadedBundle, now: Date, windowDays: number, probe?: ProbeResult): StatusReport {
+export function assessBundle(b: LoadedBundle, now: Date, windowDays: number, probe?: ProbeResult, runningImage?: string): StatusReport {
   const { state } = b;
   const ca = { ...certStatus(describeCert(b.caCert, now), now, windowDays), keyInBundle: b.caKeyPem !== null, external: state.externalCa };
   const summary = describeCert(b.cert, now);
@@ -90,6 +94,9 @@ export function assessBundle(b: LoadedBundle, now: Date, windowDays: number, pro
     problems.push(`${BUNDLE_FILES.htpasswd} has no users, so nobody can log in: add one with registry-setup user add NAME`);
   }
   if (probeReport) problems.push(...probeReport.problems);
+  const image = runningImage === undefined ? undefined : adviseImage(runningImage, REGISTRY_IMAGE);
+  const imageProblem = image && describeImageAdvice(image);
+  if (imageProblem) problems.push(imageProblem);
 
   return {
     dir: b.dir,
@@ -100,6 +107,7 @@ export function assessBundle(b: LoadedBundle, now: Date, windowDays: number, pro
     cert,
     users,
     ...(probeReport && { probe: probeReport }),
+    ...(image && { image }),
     problems,
     ok: problems.length === 0,
   };

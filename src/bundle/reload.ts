@@ -1,6 +1,7 @@
 import { shellCommand } from '../remote/shell-quote.js';
 import { CONTAINER_PATHS } from '../render/registry-config.js';
 import type { Mode } from './state.js';
+import type { StackControl } from '../stack/stack-control.js';
 
 /**
  * What makes the running stack serve a renewed certificate: the registry reads it
@@ -19,4 +20,16 @@ export function reloadArgs(mode: Mode, recreate = false): string[] | null {
 export function reloadCommand(dir: string, mode: Mode, recreate = false): string | null {
   const args = reloadArgs(mode, recreate);
   return args && `cd ${shellCommand([dir])} && ${shellCommand(['docker', ...args])}`;
+}
+
+/**
+ * The same, done through the stack interface (what `reloadCommand` prints is what it
+ * runs): false when nothing serves the certificate (insecure mode).
+ */
+export function reloadStack(stack: StackControl, mode: Mode, recreate = false): boolean {
+  if (recreate) stack.up();
+  else if (mode === 'tls') stack.restart('registry');
+  else if (mode === 'proxy') stack.reloadNginx();
+  else return false;
+  return true;
 }

@@ -7,6 +7,8 @@ import { registerTrustNode } from './trust-node/cli.js';
 import { registerImages } from './images/cli.js';
 import { registerRm } from './rm/cli.js';
 import { registerPrune } from './prune/cli.js';
+import { registerGc } from './gc/cli.js';
+import { registerUpgrade } from './upgrade/cli.js';
 
 /**
  * Each command has a folder: cli.ts declares its flags and imports the rest
@@ -22,4 +24,6 @@ export function registerCommands(program: Command): void {
   registerImages(program);
   registerRm(program);
   registerPrune(program);
+  registerGc(program);
+  registerUpgrade(program);
 }

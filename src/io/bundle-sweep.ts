@@ -2,6 +2,7 @@ import { lstatSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:
 import { basename, dirname, join, resolve } from 'node:path';
 import { CURRENT, GEN_DIR, LOCK_FILE, OWNER_FILE, STORES, TOP_LEVEL_NAMES, isGenerationName, linkTarget, type StoreName } from '../bundle/layout.js';
 import { tryLock } from './bundle-lock.js';
+import { restoreInterruptedMaintenance } from '../maintenance/restore.js';
 import { currentGeneration, exists, keptGenerations, storeEntryOf } from './generations.js';
 
 /**
@@ -105,7 +106,9 @@ export function sweepLeftovers(dir: string): string | null {
     try {
       if (lock.staleFrom !== undefined) removed.push(`.lock (of pid ${lock.staleFrom})`);
       removed.push(...pruneGenerations(dir), ...oldTempFiles(dir));
-      return describe(dir, removed, repairLinks(dir));
+      const repaired = repairLinks(dir);
+      // A gc killed in its read-only window: the stack is put back too (maintenance/restore.ts).
+      return describe(dir, removed, repaired, restoreInterruptedMaintenance(dir));
     } finally {
       lock.release();
     }
@@ -114,11 +117,12 @@ export function sweepLeftovers(dir: string): string | null {
   return describe(dir, removed, []);
 }
 
-function describe(dir: string, removed: string[], repaired: string[]): string | null {
-  if (removed.length === 0 && repaired.length === 0) return null;
+function describe(dir: string, removed: string[], repaired: string[], restored: string | null = null): string | null {
+  if (removed.length === 0 && repaired.length === 0 && restored === null) return null;
   const parts = [
     ...(removed.length ? [`removed ${removed.map((p) => (p.startsWith('/') ? p : p)).join(', ')}`] : []),
     ...(repaired.length ? [`restored the link${repaired.length > 1 ? 's' : ''} ${repaired.join(', ')}`] : []),
+    ...(restored ? [restored] : []),
   ];
   return `an interrupted run left ${dir} unfinished (nothing it had committed is lost): ${parts.join('; ')}`;
 }

@@ -68,6 +68,6 @@ export async function applyDeletions(client: RegistryClient, actions: DeleteActi
 /** Said after every delete: the registry only unlinks; gc reclaims the disk (untagged manifests only with --delete-untagged). */
 export function freesNoSpaceNote(untagged: boolean): string {
   return untagged
-    ? 'Deleting frees no disk space by itself: the untagged manifests stay until the registry garbage-collects with --delete-untagged.'
-    : 'Deleting frees no disk space by itself: the registry reclaims it when it garbage-collects (registry garbage-collect).';
+    ? 'Deleting frees no disk space by itself: the untagged manifests stay until `registry-setup gc --delete-untagged` reclaims them.'
+    : 'Deleting frees no disk space by itself: run `registry-setup gc` to reclaim it.';
 }

@@ -21,7 +21,7 @@ pruned tag; registry 2.x can only delete by digest, so there a tag sharing its
 digest with a kept tag is skipped, and the output says so. Tags without a
 created time (not images, or built without one) are kept.
 
-Deleting frees no disk space until the registry's garbage collection runs.
+Deleting frees no disk space until \`registry-setup gc\` runs.
 ${CREDENTIALS_HELP}
 
 Examples:

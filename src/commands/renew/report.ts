@@ -1,9 +1,10 @@
 import type { X509Certificate } from 'node:crypto';
-import { execa } from 'execa';
 import { FailError } from '../../errors.js';
 import { GEN_DIR } from '../../bundle/layout.js';
 import type { LoadedBundle } from '../../bundle/load.js';
-import { reloadArgs, reloadCommand } from '../../bundle/reload.js';
+import { reloadArgs, reloadCommand, reloadStack } from '../../bundle/reload.js';
+import { createComposeStack } from '../../stack/compose-stack.js';
+import { StackError, type StackControl } from '../../stack/stack-control.js';
 import { BUNDLE_FILES, type Mode } from '../../bundle/state.js';
 import type { CommitResult } from '../../io/bundle-writer.js';
 import { describePlan, formatMode, type PlannedFile } from '../../io/file-plan.js';
@@ -43,14 +44,16 @@ export interface Served {
  * new certificate is what a new connection gets: `docker compose` returns before nginx's
  * new workers (or a restarted registry) take connections. Fails with what to run.
  */
-export async function runReload(dir: string, mode: Mode, recreate: boolean, served: Served, out: Output): Promise<boolean> {
+export async function runReload(dir: string, mode: Mode, recreate: boolean, served: Served, out: Output,
+  stack: StackControl = createComposeStack(dir)): Promise<boolean> {
   const args = reloadArgs(mode, recreate);
   if (!args) return false;
   out.progress(`• docker ${args.join(' ')}`);
-  const r = await execa('docker', args, { cwd: dir, reject: false, stdin: 'ignore' });
-  if (r.failed) {
-    const why = String(r.stderr || r.stdout || r.shortMessage || '').trim().split('\n').pop();
-    throw new FailError(`renewed, but the reload failed (${why}); run it yourself: ${reloadCommand(dir, mode, recreate)}`);
+  try {
+    reloadStack(stack, mode, recreate);
+  } catch (err) {
+    if (!(err instanceof StackError)) throw err;
+    throw new FailError(`renewed, but the reload failed (${err.why}); run it yourself: ${reloadCommand(dir, mode, recreate)}`);
   }
   await waitUntilServed(served, out);
   return true;

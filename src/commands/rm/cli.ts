@@ -19,7 +19,7 @@ other tags, unless --all-tags. Which one you have is asked of the registry itsel
 with a DELETE that cannot match anything. REPO@DIGEST deletes the manifest and
 every tag on it, on both.
 
-Deleting frees no disk space until the registry's garbage collection runs.
+Deleting frees no disk space until \`registry-setup gc\` runs.
 ${CREDENTIALS_HELP}
 
 Examples:

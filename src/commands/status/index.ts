@@ -1,4 +1,7 @@
 import { assessBundle } from '../../bundle/assess.js';
+import { readComposeFacts } from '../../bundle/compose-facts.js';
+import { readOptional } from '../../bundle/load.js';
+import { BUNDLE_FILES } from '../../bundle/state.js';
 import { openBundle } from '../../bundle/open.js';
 import { createOutput, type Output } from '../../io/output.js';
 import { probeRegistry } from '../../io/probe.js';
@@ -29,7 +32,9 @@ export async function status(flags: StatusFlags, deps: StatusDeps = {}): Promise
   const probe = flags.probe || address
     ? await probeRegistry(address ?? mainAddress(bundle.state.hosts, bundle.state.port), bundle.caCertPem, bundle.state.mode !== 'insecure')
     : undefined;
-  const report = assessBundle(bundle, deps.now ?? new Date(), windowDays, probe);
+  // What runs is the compose file's image; the record's is only what was asked for.
+  const image = readComposeFacts(readOptional(bundle.dir, BUNDLE_FILES.compose) ?? '').registryImage ?? bundle.state.image;
+  const report = assessBundle(bundle, deps.now ?? new Date(), windowDays, probe, image);
   if (out.isJson) out.json(report);
   else printStatus(out, report);
   if (!report.ok) process.exitCode = 1;

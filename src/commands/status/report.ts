@@ -61,6 +61,7 @@ export function printStatus(out: Output, r: StatusReport): void {
     row('chain', cert.chainsToCa ? `issued by ${BUNDLE_FILES.caCert}` : out.red(`NOT issued by ${BUNDLE_FILES.caCert}`)),
     '',
     r.users === null ? 'Users: none (insecure mode has no authentication)' : `Users (${r.users.length}): ${r.users.join(', ') || '(none)'}`,
+    ...(r.image ? [`Registry image: ${r.image.outdated ? out.yellow(`${r.image.image} (older than ${r.image.pinned}${r.image.cves.length ? `; ${r.image.cves.map((c) => c.id).join(', ')}` : ''})`) : r.image.image}`] : []),
     ...(r.probe ? ['', ...probeLines(out, r.probe)] : []),
     '',
   ];

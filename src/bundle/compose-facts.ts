@@ -1,0 +1,25 @@
+import { parse } from 'yaml';
+
+/** What later commands need to know of a bundle's docker-compose.yml, read from its text. */
+export interface ComposeFacts {
+  /** The registry service's image: what really runs, whatever the record says. */
+  registryImage: string | null;
+  /** The registry reads the bundle through the .gen mount (a bundle written before generations does not). */
+  mountsGenerations: boolean;
+}
+
+export function readComposeFacts(text: string): ComposeFacts {
+  let data: unknown;
+  try {
+    data = parse(text);
+  } catch {
+    data = null;
+  }
+  const services = (data as { services?: Record<string, { image?: unknown; volumes?: unknown }> } | null)?.services ?? {};
+  const registry = services.registry;
+  const volumes = Array.isArray(registry?.volumes) ? registry.volumes : [];
+  return {
+    registryImage: typeof registry?.image === 'string' ? registry.image : null,
+    mountsGenerations: volumes.some((vol) => typeof vol === 'string' && vol.startsWith('./.gen:')),
+  };
+}

@@ -1,0 +1,27 @@
+/**
+ * nginx's workers as `docker compose top nginx` lists them (compose v1 and v2 both
+ * print ps columns, PID second, the process title last). After a graceful reload the
+ * old workers go on serving what they had accepted ("worker process is shutting
+ * down") and exit when it is done: until then some requests still go where the old
+ * config sent them.
+ */
+export function workerPids(topOutput: string): number[] {
+  const pids: number[] = [];
+  for (const line of topOutput.split('\n')) {
+    if (!/nginx: worker process/.test(line)) continue;
+    const pid = Number(line.trim().split(/\s+/)[1]);
+    if (Number.isInteger(pid) && pid > 0) pids.push(pid);
+  }
+  return pids;
+}
+
+/** The workers of `before` still alive in `now`. */
+export function stillRunning(before: readonly number[], now: readonly number[]): number[] {
+  const alive = new Set(now);
+  return before.filter((pid) => alive.has(pid));
+}
+
+/** Blocks the thread: the stack's calls are synchronous (stack-control.ts says why). */
+export function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
