@@ -67,3 +67,6 @@ export const isGenerationName = (name: string): boolean => /^g-[0-9TZ]+-[0-9a-f]
 export function generationId(now: Date, random: Uint8Array): string {
   return `g-${now.toISOString().replace(/[-:.]/g, '')}-${Buffer.from(random).toString('hex')}`;
 }
+
+/** The $0 of the registry service's entry shell: it marks a compose file whose registry restarts in place on HUP. */
+export const SERVE_IN_PLACE = 'registry-setup-serve';

@@ -1,5 +1,5 @@
 import { BUNDLE_FILES, renderState, type BundleState } from './state.js';
-import { CONTAINER_BUNDLE, CONTAINER_CURRENT, GEN_DIR, STORES } from './layout.js';
+import { CONTAINER_BUNDLE, CONTAINER_CURRENT, GEN_DIR, SERVE_IN_PLACE, STORES } from './layout.js';
 import { PRIVATE, PUBLIC, type PlannedFile } from '../io/file-plan.js';
 import { CONTAINER_PATHS, renderRegistryConfig, PROXY_UPSTREAM_PORT } from '../render/registry-config.js';
 import { renderTemplate } from '../render/templates.js';
@@ -59,6 +59,7 @@ export function renderCompose(state: BundleState): string {
     genMount: `${CONTAINER_BUNDLE}/${GEN_DIR}`,
     tlsMount: `${CONTAINER_BUNDLE}/${STORES.certs}`,
     configPath: CONTAINER_PATHS.config,
+    serveName: SERVE_IN_PLACE,
     nginxConfPath: CONTAINER_PATHS.nginxConf,
   });
 }

@@ -1,11 +1,15 @@
 import type { X509Certificate } from 'node:crypto';
-import { parseCert } from '../pki/inspect.js';
+import { readPemCertificates } from '../pki/chain.js';
+import { UsageError } from '../errors.js';
 
-/** Every certificate in a PEM text, in order; null when a block does not parse. */
+/** Every certificate in a PEM text, in order; null where the flags' reader would name what is wrong. */
 export function pemBlocks(text: string): X509Certificate[] | null {
-  const blocks = text.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
-  const certs = blocks.map((b) => parseCert(`${b}\n`));
-  return certs.length > 0 && certs.every((c) => c !== null) ? (certs as X509Certificate[]) : null;
+  try {
+    return readPemCertificates(text, '', '').map((b) => b.cert);
+  } catch (err) {
+    if (err instanceof UsageError) return null;
+    throw err;
+  }
 }
 
 /**

@@ -1,7 +1,8 @@
-import { chmodSync, existsSync, lstatSync, mkdtempSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { FailError } from '../errors.js';
-import { CURRENT, DATA_DIR, GEN_DIR, OWNER_FILE, PARENT_FILE, STORES, WRITTEN_FILE, TOP_LEVEL_NAMES, generationId, linkTarget, storeOf, type StoreName } from '../bundle/layout.js';
+import { CURRENT, DATA_DIR, GEN_DIR, OWNER_FILE, PARENT_FILE, STORES, WRITTEN_FILE, generationId, linkTarget, storeOf, type StoreName } from '../bundle/layout.js';
 import { fsyncAll, fsyncDir, makeDirs, writeNewFile } from './atomic-write.js';
 import { type WrittenFile } from './file-plan.js';
 import { currentGeneration, readTree, sha256, storeEntriesOf, writtenHashes, type StoreEntries, type StoredFile } from './generations.js';
@@ -15,6 +16,7 @@ import { adoptFlatBundle } from './bundle-adopt.js';
  * - createBundle: a new bundle is built beside its final place and appears with one rename;
  * - commitChange: a new generation (the current one with some files replaced, or a fresh
  *   set) is built next to the live one, and one rename of .gen/current commits it.
+ * (returnToGeneration, a third, undoes a temporary change.)
  * Either way the commit is a single rename(2), so a reader, container or command, sees
  * the bundle wholly as before or wholly as after, whenever the process dies.
  */
@@ -127,9 +129,28 @@ export async function commitChange(dirArg: string, change: Change, ctx: WriteCon
   } finally {
     forget();
   }
-  dropStaleLinks(dir, topLevel(files));
+  dropStaleLinks(dir);
   pruneGenerations(dir);
   return { dir, generation: gen, previous };
+}
+
+/**
+ * The third policy: an earlier generation made current again, by the same one rename.
+ * For a temporary change only (gc's read-only window): the generation returned to is
+ * the one it replaced, byte for byte, with the hashes it was written with, so a hand
+ * edit stays visible to `upgrade`, and the kept history is as if the temporary
+ * generation had never been (the next prune drops it). The caller holds the bundle
+ * lock, and keeps its own Ctrl-C rule: this is not the command's commit. Returns false
+ * when `gen` is current already.
+ */
+export function returnToGeneration(dirArg: string, gen: string): boolean {
+  const dir = resolve(dirArg);
+  if (currentGeneration(dir) === gen) return false;
+  if (!existsSync(join(dir, GEN_DIR, gen))) throw new FailError(`${join(dir, GEN_DIR, gen)} is gone, so the normal config cannot be brought back; run registry-setup upgrade --force to write it anew`);
+  switchCurrent(dir, gen, (n) => randomBytes(n), false);
+  dropStaleLinks(dir);
+  pruneGenerations(dir);
+  return true;
 }
 
 /** The current generation's files, its stores' included, as paths relative to the bundle. */
@@ -145,15 +166,16 @@ const hashesOf = (files: readonly WrittenFile[]) => Object.fromEntries(files.fil
 
 const toStored = (f: WrittenFile): StoredFile => ({ path: f.path, contents: Buffer.from(f.contents), mode: f.mode });
 
-/** After a mode change a top-level link may name what the new generation lacks (nginx/ after proxy): it goes. */
-function dropStaleLinks(dir: string, names: Set<string>): void {
-  for (const name of TOP_LEVEL_NAMES) {
-    if (names.has(name)) continue;
+/**
+ * Top-level links into .gen/current that the current generation no longer fills go:
+ * nginx/ after a change away from proxy mode, gc's maintenance/ after its window.
+ */
+function dropStaleLinks(dir: string): void {
+  for (const name of readdirSync(dir)) {
     try {
-      if (lstatSync(join(dir, name)).isSymbolicLink() && readlinkSync(join(dir, name)) === linkTarget(name)) rmSync(join(dir, name));
+      if (lstatSync(join(dir, name)).isSymbolicLink() && readlinkSync(join(dir, name)) === linkTarget(name) && !existsSync(join(dir, name))) rmSync(join(dir, name));
     } catch {
-      // absent: nothing to drop
+      // gone meanwhile: nothing to drop
     }
   }
 }
-

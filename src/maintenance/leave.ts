@@ -1,5 +1,6 @@
-import { returnToGeneration } from '../io/generation-return.js';
+import { returnToGeneration } from '../io/bundle-writer.js';
 import type { StackControl } from '../stack/stack-control.js';
+import { restartRegistry } from '../stack/restart-registry.js';
 import { NORMAL_UPSTREAM, readonlyContainerName } from './readonly-config.js';
 import { reached, removeRecord, writeRecord, type MaintenanceRecord } from './record.js';
 
@@ -39,7 +40,7 @@ export function leaveMaintenance(
     const nginxUp = reached(record, 'switching') && (known.nginxRunning ?? stack.isRunning('nginx'));
     if (reached(record, 'collecting') && !reached(record, 'restarted')) {
       progress('• restarting the registry, so that no cached entry names a deleted blob…');
-      stack.restart('registry');
+      restartRegistry(stack);
       if (nginxUp) stack.waitUntilAnswers('nginx', `http://${NORMAL_UPSTREAM}/v2/`, ANSWER_MS);
       result.restartedRegistry = true;
       writeRecord(dir, (record = { ...record, step: 'restarted' }));
@@ -60,7 +61,7 @@ export function leaveMaintenance(
     if (reached(record, 'switching')) {
       progress('• restarting the registry with its normal config…');
       result.writableAt = Date.now();
-      stack.restart('registry');
+      restartRegistry(stack);
       result.restartedRegistry = true;
     }
   }

@@ -2,11 +2,13 @@ import { execaSync } from 'execa';
 import { FailError } from '../errors.js';
 import { CONTAINER_PATHS } from '../render/registry-config.js';
 import { shellCommand } from '../remote/shell-quote.js';
-import { sleepSync, stillRunning, workerPids } from './nginx-workers.js';
+import { servePids, sleepSync, stillRunning, workerPids } from './top-pids.js';
 import { StackError, type DrainOptions, type ExecResult, type StackControl } from './stack-control.js';
 
 /** Any one compose operation (a pull of a big image included) ends within this. */
 const STEP_TIMEOUT_MS = 600_000;
+/** A registry told to restart closes its listener at once; this is only for one that hangs. */
+const SERVE_EXIT_MS = 30_000;
 const POLL_MS = 100;
 
 interface Ran extends ExecResult {
@@ -70,6 +72,15 @@ export function createComposeStack(dir: string): StackControl {
     imagePresent: (image) => !run(['docker', 'image', 'inspect', '--format', '{{.Id}}', image]).failed,
     isRunning: (service) => must(['ps', '--services', '--filter', 'status=running']).stdout.split('\n').map((s) => s.trim()).includes(service),
     restart: (service) => void must(['restart', service]),
+    restartInPlace: (service) => {
+      const before = servePids(must(['top', service]).stdout, CONTAINER_PATHS.config);
+      must(['kill', '-s', 'HUP', service]);
+      const start = Date.now();
+      // A container whose registry is its own process (not yet recreated with the entry shell) dies of the HUP and is restarted by its policy: its pid is gone too.
+      for (; stillRunning(before, servePids(compose(['top', service]).stdout, CONTAINER_PATHS.config)).length > 0; sleepSync(POLL_MS)) {
+        if (Date.now() - start > SERVE_EXIT_MS) throw new StackError(`the ${service} process did not exit within ${SERVE_EXIT_MS / 1000} s of HUP`, line(['docker', 'compose', 'restart', service]));
+      }
+    },
     exec: (service, argv, opts) => compose(['exec', '-T', service, ...argv], { ...opts, timeoutMs: 0 }),
     runOnce: (service, argv, opts) => compose(['run', '--rm', '--no-deps', '-T', service, ...argv], { ...opts, timeoutMs: 0 }),
     reloadNginx: (opts = {}) => {

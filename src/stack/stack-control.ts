@@ -34,6 +34,12 @@ export interface StackControl {
   imagePresent(image: string): boolean;
   isRunning(service: string): boolean;
   restart(service: string): void;
+  /**
+   * HUP to the service's entry shell, which restarts the program in place (no new
+   * container, so no new network); returns once every process that served before is
+   * gone, so that from then on an answer can only come from the new one.
+   */
+  restartInPlace(service: string): void;
   /** A program inside a running service's container; never throws. `stdoutFile` takes a large output. */
   exec(service: string, argv: readonly string[], opts?: { stdoutFile?: string }): ExecResult;
   /** `run --rm --no-deps`: a one-off container of the service (its image and mounts); never throws. */

@@ -20,7 +20,7 @@ describe.skipIf(!canRunPeers(PEERS))('gc under docker compose, for real', () => 
   describe.each(['proxy', 'tls'] as const)('%s mode', (mode) => {
     const bundle = useBundle(env, mode, mode);
 
-    it('frees exactly the deleted blobs and drops the empty repository; a push in the window fails at once; pulls never fail (proxy)', async () => {
+    it('frees exactly the deleted blobs and drops the empty repository; a push in the window fails at once; in proxy mode no pull fails, in tls mode the window is reported', async () => {
       const [b, engine, images] = [bundle(), env.engine(), env.images()];
       for (const [tag, repo] of [['keep', 'demo/keep'], ['gone', 'demo/gone']]) expect((await b.reg.push(images.layout, tag!, repo!)).exitCode).toBe(0);
       await b.reg.remove('demo/gone', 'gone');
@@ -42,7 +42,8 @@ describe.skipIf(!canRunPeers(PEERS))('gc under docker compose, for real', () => 
       expect(r.exitCode, r.stderr).toBe(0);
       expect(push.exitCode, 'a push while gc runs').not.toBe(0);
       expect(push.stderr).toMatch(/405|method not allowed|read-only|unsupported/i);
-      expect(Date.now() - started, 'the push failed, not hung').toBeLessThan(30_000);
+      // A hang would last until gc ends (it is stopped meanwhile); a loaded 2-core machine makes skopeo's failing push take half a minute.
+      expect(Date.now() - started, 'the push failed, not hung').toBeLessThan(90_000);
 
       const json = JSON.parse(r.stdout) as Record<string, unknown>;
       console.log(`${mode}: gc ${JSON.stringify(json)}; pull loop: ${stats.attempts} requests, ${stats.staleRetries} sent again after a keep-alive close, ${stats.failures.length} failed ${JSON.stringify(stats.spans)}`);

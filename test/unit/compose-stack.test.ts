@@ -24,6 +24,12 @@ case "$*" in
     n=$(cat "${bin}/tops" 2>/dev/null || echo 0); echo $((n+1)) > "${bin}/tops"
     echo "UID PID PPID C STIME TTY TIME CMD"
     if [ "$n" -lt 2 ]; then echo "nobody 101 1 0 0 ? 0 nginx: worker process"; else echo "nobody 201 1 0 0 ? 0 nginx: worker process"; fi ;;
+  "compose top registry")
+    n=$(cat "${bin}/rtops" 2>/dev/null || echo 0); echo $((n+1)) > "${bin}/rtops"
+    echo "UID PID PPID C STIME TTY TIME CMD"
+    echo "root 50 40 0 0 ? 0 /bin/sh -c [ \"\$1\" = serve ] … registry-setup-serve serve /etc/registry-setup/.gen/current/config.yml"
+    echo "root 70 69 0 0 ? 0 registry serve /etc/registry-setup/.gen/current/maintenance/config.yml" # gc's read-only instance: not HUPed, never waited for
+    if [ "$n" -lt 2 ]; then echo "root 51 50 0 0 ? 0 registry serve /etc/registry-setup/.gen/current/config.yml"; else echo "root 61 50 0 0 ? 0 registry serve /etc/registry-setup/.gen/current/config.yml"; fi ;;
   "compose ps --services --filter status=running") printf 'registry\\nnginx\\n' ;;
   *wget*) n=$(cat "${bin}/wgets" 2>/dev/null || echo 0); echo $((n+1)) > "${bin}/wgets"; [ "$n" -ge 2 ] || { echo "wget: can't connect" >&2; exit 1; } ;;
   "rm -f"*) echo "Error: No such container: $3" >&2; exit 1 ;;
@@ -38,7 +44,7 @@ afterAll(() => {
   rmSync(bin, { recursive: true, force: true });
   rmSync(bundle, { recursive: true, force: true });
 });
-afterEach(() => ['calls', 'tops', 'wgets'].forEach((f) => rmSync(join(bin, f), { force: true })));
+afterEach(() => ['calls', 'tops', 'rtops', 'wgets'].forEach((f) => rmSync(join(bin, f), { force: true })));
 const calls = () => readFileSync(join(bin, 'calls'), 'utf8').trim().split('\n').map((l) => l.replace(`${bundle}|`, ''));
 
 describe('the docker compose stack', () => {
@@ -55,6 +61,16 @@ describe('the docker compose stack', () => {
       'compose exec -T nginx nginx -c /etc/registry-setup/.gen/current/nginx/registry.conf -s reload',
       'compose top nginx', // 101 still there
       'compose top nginx', // 101 gone
+    ]);
+  });
+
+  it('restarts the registry in place with HUP to its entry shell, and returns once the old process is gone', () => {
+    createComposeStack(bundle).restartInPlace('registry');
+    expect(calls()).toEqual([
+      'compose top registry', // serving: 51 (50 is the shell, which stays)
+      'compose kill -s HUP registry',
+      'compose top registry', // 51 still there
+      'compose top registry', // 61 serves now
     ]);
   });
 

@@ -7,7 +7,7 @@ import { REGISTRY_IMAGE, renderCompose } from '../../src/bundle/plan-files.js';
 import type { BundleState, Mode } from '../../src/bundle/state.js';
 import { planGc } from '../../src/commands/gc/plan.js';
 import { describeCollected } from '../../src/commands/gc/report.js';
-import { stillRunning, workerPids } from '../../src/stack/nginx-workers.js';
+import { stillRunning, workerPids } from '../../src/stack/top-pids.js';
 import { blobSizes, hostStorageRoot, removeRepository, taglessRepositories } from '../../src/storage/filesystem.js';
 import { parseGcOutput } from '../../src/storage/gc-output.js';
 

@@ -73,12 +73,12 @@ describe('the way back from the read-only window', () => {
   const cases: [Mode, Step, string[]][] = [
     ['proxy', 'begin', []],
     ['proxy', 'switching', ['running? nginx', 'reload nginx drain', 'stop RO']],
-    ['proxy', 'collecting', ['running? nginx', 'restart registry', 'wait nginx http://registry:5000/v2/', 'reload nginx drain', 'stop RO']],
+    ['proxy', 'collecting', ['running? nginx', 'restart registry in place', 'wait nginx http://registry:5000/v2/', 'reload nginx drain', 'stop RO']],
     ['proxy', 'restarted', ['running? nginx', 'reload nginx drain', 'stop RO']],
     ['tls', 'begin', []],
-    ['tls', 'switching', ['restart registry']],
-    ['tls', 'collecting', ['restart registry']],
-    ['insecure', 'collecting', ['restart registry']],
+    ['tls', 'switching', ['restart registry in place']],
+    ['tls', 'collecting', ['restart registry in place']],
+    ['insecure', 'collecting', ['restart registry in place']],
   ];
   it.each(cases)('%s, killed at %s', async (mode, step, calls) => {
     const { dir, g0 } = await inWindow(mode, step);
@@ -95,11 +95,22 @@ describe('the way back from the read-only window', () => {
     expect(readFileSync(join(dir, 'config.yml'), 'utf8')).not.toContain('readonly');
   });
 
+  it('a compose file without the entry shell (written by an earlier release) restarts the container instead', async () => {
+    const { dir } = await inWindow('tls', 'collecting');
+    const compose = readFileSync(join(dir, 'docker-compose.yml'), 'utf8');
+    const old = compose.replace(/    entrypoint:\n(      .*\n|        .*\n)+/, '');
+    expect(old).not.toBe(compose);
+    await commitChange(dir, { files: [{ path: 'docker-compose.yml', contents: old, mode: PUBLIC }] }, ctx());
+    const stack = fakeStack({ dir });
+    leaveMaintenance(dir, { ...readRecord(dir)!, returnTo: currentGeneration(dir)! }, stack);
+    expect(stack.calls).toEqual(['restart registry']);
+  });
+
   it('proxy: the registry restarts while nginx still sends everything to the read-only instance', async () => {
     const { dir } = await inWindow('proxy', 'collecting');
     const stack = fakeStack({ dir });
     leaveMaintenance(dir, readRecord(dir)!, stack);
-    expect(stack.calls.indexOf('restart registry')).toBeLessThan(stack.calls.indexOf('reload nginx drain'));
+    expect(stack.calls.indexOf('restart registry in place')).toBeLessThan(stack.calls.indexOf('reload nginx drain'));
     expect(stack.calls.indexOf('reload nginx drain')).toBeLessThan(stack.calls.length - 1);
   });
 
@@ -123,8 +134,8 @@ describe('the way back from the read-only window', () => {
 
   it('the sweep says what it undid, or that undoing failed and will be tried again', async () => {
     const { dir, g0 } = await inWindow('tls', 'collecting');
-    expect(restoreInterruptedMaintenance(dir, fakeStack({ dir, fail: ['restart registry'] })))
-      .toMatch(/^an interrupted gc left the registry read-only, and undoing it failed \(.*restart registry failed \(no such service\)\); the next registry-setup command tries again$/);
+    expect(restoreInterruptedMaintenance(dir, fakeStack({ dir, fail: ['restart registry in place'] })))
+      .toMatch(/^an interrupted gc left the registry read-only, and undoing it failed \(.*restart registry in place failed \(no such service\)\); the next registry-setup command tries again$/);
     expect(restoreInterruptedMaintenance(dir, fakeStack({ dir }))).toBe(`undid an interrupted gc's read-only window: the normal config was current already, the registry restarted`);
     expect(currentGeneration(dir)).toBe(g0);
     expect(restoreInterruptedMaintenance(dir, fakeStack({ dir }))).toBeNull();

@@ -26,7 +26,9 @@ const plan = (mode: Mode, port: number, over: Partial<BundleState> = {}) => {
   const get = (p: string) => files.find((f) => f.path === p);
   return { files, get, compose: parse(get('docker-compose.yml')!.contents!), config: parse(get('config.yml')!.contents!) };
 };
-interface Service { image: string; restart: string; command: string[]; environment?: string[]; ports?: string[]; volumes: string[]; depends_on?: string[] }
+interface Service { image: string; restart: string; entrypoint?: string[]; command: string[]; environment?: string[]; ports?: string[]; volumes: string[]; depends_on?: string[] }
+/** The registry's entry shell (compose's `$$` escape in the file): itself run for real by the e2e harness and under compose. */
+const ENTRY_SHELL = ['/bin/sh', '-c', expect.stringContaining('registry "$$@" & pid=$$!'), 'registry-setup-serve'];
 const services = (compose: { services: Record<string, Service> }) => compose.services;
 
 describe('planBundleFiles', () => {
@@ -55,6 +57,7 @@ describe('planBundleFiles', () => {
     expect(reg).toEqual({
       image: REGISTRY_IMAGE,
       restart: 'unless-stopped',
+      entrypoint: ENTRY_SHELL,
       command: ['serve', `${CURRENT}/config.yml`],
       environment: ['OTEL_TRACES_EXPORTER=none'],
       ports: ['5443:5443'],
@@ -71,7 +74,7 @@ describe('planBundleFiles', () => {
     const { compose, config, get } = plan('proxy', 443);
     const { registry, nginx } = services(compose);
     expect(registry).toEqual({
-      image: REGISTRY_IMAGE, restart: 'unless-stopped', command: ['serve', `${CURRENT}/config.yml`], environment: ['OTEL_TRACES_EXPORTER=none'],
+      image: REGISTRY_IMAGE, restart: 'unless-stopped', entrypoint: ENTRY_SHELL, command: ['serve', `${CURRENT}/config.yml`], environment: ['OTEL_TRACES_EXPORTER=none'],
       volumes: ['./.gen:/etc/registry-setup/.gen:ro', './data:/var/lib/registry'],
     });
     expect(config.http.addr).toBe(':5000');

@@ -13,6 +13,7 @@ import { describeLeave, leaveMaintenance, type LeaveResult } from '../../mainten
 import { CONTAINER_READONLY_CONFIG, pointUpstreamAt, READONLY_CONFIG, readonlyContainerName, readonlyUpstream, readOnlyConfig } from '../../maintenance/readonly-config.js';
 import { MAINTENANCE_FILE, newRecord, reached, removeRecord, writeRecord, type Step } from '../../maintenance/record.js';
 import type { StackControl } from '../../stack/stack-control.js';
+import { restartRegistry } from '../../stack/restart-registry.js';
 import type { OutageProbe } from '../../stack/outage-probe.js';
 import { collect, type Collected } from './collect.js';
 import type { GcPlan } from './plan.js';
@@ -125,7 +126,7 @@ async function switchToReadOnlyInstance({ stack, out }: GcContext, container: st
 async function restartReadOnly({ stack, out }: GcContext, probe: OutageProbe): Promise<number> {
   out.progress('• restarting the registry read-only…');
   const at = Date.now();
-  stack.restart('registry');
+  restartRegistry(stack);
   // Only an answer to a request sent after the restart returned is the new instance's: the old one is gone by then.
   await probe.waitUp(Date.now(), ANSWER_MS);
   return at;

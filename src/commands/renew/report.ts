@@ -46,7 +46,7 @@ export interface Served {
  */
 export async function runReload(dir: string, mode: Mode, recreate: boolean, served: Served, out: Output,
   stack: StackControl = createComposeStack(dir)): Promise<boolean> {
-  const args = reloadArgs(mode, recreate);
+  const args = reloadArgs(dir, mode, recreate);
   if (!args) return false;
   out.progress(`• docker ${args.join(' ')}`);
   try {

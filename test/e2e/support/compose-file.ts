@@ -30,6 +30,8 @@ export interface ServiceSpec {
   dependsOn: string[];
   /** compose `command`: the arguments after the image's entrypoint. */
   command?: string[];
+  /** compose `entrypoint` (list form), with compose's `$$` escape undone as compose does. */
+  entrypoint?: string[];
 }
 
 export function readCompose(bundleDir: string): ServiceSpec[] {
@@ -41,15 +43,19 @@ export function readCompose(bundleDir: string): ServiceSpec[] {
 
 function parseService(baseDir: string, name: string, svc: Record<string, unknown>): ServiceSpec {
   const where = `service ${name}`;
-  for (const key of ['entrypoint', 'network_mode', 'user']) {
+  for (const key of ['network_mode', 'user']) {
     if (svc[key] !== undefined) throw new Error(`${where}: "${key}" is not supported by the native harness`);
   }
   if (typeof svc.image !== 'string') throw new Error(`${where}: image must be a string`);
   if (svc.command !== undefined && !(Array.isArray(svc.command) && svc.command.every((c) => typeof c === 'string'))) {
     throw new Error(`${where}: only the list form of "command" is supported by the native harness`);
   }
+  if (svc.entrypoint !== undefined && !(Array.isArray(svc.entrypoint) && svc.entrypoint.every((c) => typeof c === 'string'))) {
+    throw new Error(`${where}: only the list form of "entrypoint" is supported by the native harness`);
+  }
   return {
     ...(svc.command !== undefined && { command: svc.command as string[] }),
+    ...(svc.entrypoint !== undefined && { entrypoint: (svc.entrypoint as string[]).map((a) => a.replaceAll('$$', '$')) }),
     name,
     image: svc.image,
     ports: asList(svc.ports).map((p) => parsePort(where, p)),
@@ -181,11 +187,16 @@ const sh = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
  * `registryMajor` overrides which registry runs (2: Debian's 2.8.2; 3: 3.1.1), so one
  * bundle can be tested against both.
  */
-export function programFor(spec: ServiceSpec, registryMajorOverride?: 2 | 3): string {
+export function programFor(spec: ServiceSpec, registryMajorOverride?: 2 | 3, binDir?: string): string {
   if (kindOf(spec) === 'registry') {
     registryConfigFile(spec); // fails loudly when the image would not find its config
     const program = registryProgram(registryMajorOverride ?? registryMajor(spec.image));
-    return `exec ${sh(program)} serve ${sh(registryConfigTarget(spec))}`;
+    const serve = `serve ${sh(registryConfigTarget(spec))}`;
+    if (!spec.entrypoint) return `exec ${sh(program)} ${serve}`;
+    // The service's entry shell runs for real, with the program on PATH as `registry`, as in the image.
+    if (!binDir) throw new Error(`service ${spec.name}: an entrypoint needs a directory for the registry program's link`);
+    const link = `${binDir}/registry`;
+    return `ln -sf "$(command -v ${sh(program)})" ${sh(link)} && PATH=${sh(binDir)}:"$PATH" exec ${spec.entrypoint.map(sh).join(' ')} ${serve}`;
   }
   // -e: nginx opens its compiled-in error log before it reads any config.
   const [program, ...args] = spec.command ?? ['nginx', '-g', 'daemon off;'];

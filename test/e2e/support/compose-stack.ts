@@ -112,7 +112,7 @@ async function launch(spec: ServiceSpec, allNames: string[], opts: StackOptions)
   if (kindOf(spec) === 'nginx') system.push(...(await nginxEtcCopy(tmp)), ...nginxPrivateDirs(tmp));
   // Parents before children, as docker sorts mounts, so /etc/nginx/conf.d lands in the copy.
   const volumes = [...spec.mounts].sort((a, b) => a.target.split('/').length - b.target.split('/').length);
-  const script = ['set -e', ...[...system, ...volumes].flatMap(mountLines), programFor(spec, opts.registryMajor)].join('\n');
+  const script = ['set -e', ...[...system, ...volumes].flatMap(mountLines), programFor(spec, opts.registryMajor, tmp)].join('\n');
 
   const logFile = path.join(tmp, 'service.log');
   const fd = openSync(logFile, 'a');

@@ -26,6 +26,7 @@ export function fakeStack(opts: { running?: string[]; fail?: string[]; exec?: (s
     imagePresent: (image) => (calls.push(`image ${image}`), true),
     isRunning: (service) => (calls.push(`running? ${service}`), running.has(service)),
     restart: (service) => call(`restart ${service}`),
+    restartInPlace: (service) => call(`restart ${service} in place`),
     exec: (service, argv) => (calls.push(`exec ${service} ${argv.join(' ')}`), opts.exec?.(service, argv) ?? ok),
     runOnce: (service, argv) => (calls.push(`run ${service} ${argv.join(' ')}`), opts.exec?.(service, argv) ?? ok),
     reloadNginx: (o = {}) => call(`reload nginx${o.check ? ' check' : ''}${o.drain ? ' drain' : ''}`),
