@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { hostOfAddress, parseRegistryAddress } from '../pki/hosts.js';
 import { compactStamp } from '../pki/dates.js';
 import { isOnePemCertificate } from '../pki/inspect.js';
-import { readScriptAsset } from './script-assets.js';
+import { jsonAwkProgram, readScriptAsset } from './script-assets.js';
 import { LINE, NODE, SH, VARS } from './script-contract.js';
 import { shellCommand, shellQuote } from './shell-quote.js';
 
@@ -163,7 +163,7 @@ export function renderTrustScript(plan: TrustPlan, opts: RenderOptions = {}): st
     `${VARS.root}=${opts.root !== undefined ? q(opts.root) : ''}`,
     `${VARS.stamp}=${q(plan.stamp)}`,
     ...(plan.caPem && plan.action !== 'untrust' ? [`RS_CA=${q(plan.caPem)}`] : []),
-    ...(daemon ? [`${VARS.awk}=${q(readScriptAsset('daemon-json.awk'))}`] : []),
+    ...(daemon ? [`${VARS.awk}=${q(jsonAwkProgram('daemon-json.awk'))}`] : []),
     readScriptAsset('trust-lib.sh'),
     ...(daemon ? [readScriptAsset('daemon-lib.sh')] : []),
     ...(plan.action === 'untrust' ? [readScriptAsset('undo-lib.sh')] : []),

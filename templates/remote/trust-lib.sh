@@ -76,6 +76,20 @@ rs_check() {
   else rs_say "state differs $1"; fi
 }
 rs_on() { command -v "$1" >/dev/null 2>&1; }
+# rs_json FILE NODEPATH OUT AWK...: runs one of the JSON editors (json-lib.awk + a program) on
+# FILE; sets RS_O (its report) and RS_ST (its exit: 0 written to OUT, 3 nothing to change).
+# A file it cannot read as JSON is left as it was, and the host fails naming it.
+rs_json() {
+  rs_jf=$1 rs_jn=$2 rs_jo=$3; shift 3; RS_ST=0
+  # busybox awk ends a record at a NUL (older ones drop what follows), so one can slip past
+  # the awk unseen; count them here. An unreadable file counts 0 and is left to awk to report.
+  case $(tr -cd '\000' 2>/dev/null < "$rs_jf" | wc -c) in
+    *[1-9]*) RS_ST=4 RS_O="error it holds a NUL byte, which is never valid JSON" ;;
+    *) RS_O=$(umask 077; "$@") || RS_ST=$? ;;
+  esac
+  case $RS_ST in 0|3) ;; 4|5) rm -f "$rs_jo"; rs_fail "$rs_jn was left as it was: ${RS_O#error }" ;;
+    *) rm -f "$rs_jo"; rs_fail "awk could not read $rs_jn (exit $RS_ST): $RS_O" ;; esac
+}
 # Docker always ships containerd as its engine: that alone is no runtime people pull with.
 rs_detect() {
   RS_RT=

@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readScriptAsset } from '../../../src/remote/script-assets.js';
+import { jsonAwkProgram, readScriptAsset } from '../../../src/remote/script-assets.js';
 
 /**
  * The daemon.json editor runs on the node under whatever awk it has, so the same table runs
@@ -19,7 +19,7 @@ const AWKS: Array<[string, string[]]> = [
     ? [['mawk', ['mawk']] as [string, string[]]]
     : []),
 ];
-const PROGRAM = readScriptAsset('daemon-json.awk');
+const PROGRAM = jsonAwkProgram('daemon-json.awk');
 const dir = mkdtempSync(join(tmpdir(), 'rs-awk-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
