@@ -22,7 +22,16 @@ export interface TrustRequest {
   runtimes: Runtime[] | 'auto';
   systemTrust: boolean;
   hostsEntryIp: string | null;
+  /** --login / --login-generate: what every node pulls with (certs mode, trust only). */
+  login?: NodeLogin | null;
+  /** k3s/RKE2 read registries.yaml only at start: restart them only when asked. */
+  restartK3s?: boolean;
   now: Date;
+}
+
+export interface NodeLogin {
+  user: string;
+  password: string;
 }
 
 /** One file a runtime needs for one address: the expected end state on every node. */
@@ -61,6 +70,7 @@ export function planTrust(req: TrustRequest): TrustPlan {
   if (certs && req.action !== 'untrust' && !(req.caPem && isOnePemCertificate(req.caPem))) {
     throw new Error('certs mode needs the CA as one PEM certificate');
   }
+  if (req.login && (req.action !== 'trust' || !certs)) throw new Error('a login goes only with trust in certs mode');
   const ca = req.caPem ?? '';
   const runtimes = req.runtimes === 'auto' ? [...RUNTIMES] : req.runtimes;
   const files = req.addresses.flatMap((address) =>
@@ -106,6 +116,33 @@ function fingerprint(pem: string): string {
 export interface RenderOptions {
   root?: string;
   path?: string;
+  /** --dry-run: the script as it would go, with the credential replaced by a placeholder. */
+  redact?: boolean;
+}
+
+/** The login as the node-side editors take it: JSON for config.json, quoted YAML scalars for registries.yaml. */
+export function loginValues(login: NodeLogin): { dockerAuth: string; yamlUser: string; yamlPassword: string } {
+  const auth = Buffer.from(`${login.user}:${login.password}`).toString('base64');
+  return { dockerAuth: `{"auth": "${auth}"}`, yamlUser: yamlQuote(login.user), yamlPassword: yamlQuote(login.password) };
+}
+
+/** JSON's quoting is YAML's double-quoted style, except that YAML also wants DEL and C1 controls escaped. */
+const yamlQuote = (text: string): string =>
+  JSON.stringify(text).replace(/[\u007f-\u009f\u2028\u2029\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+function loginLines(plan: TrustPlan, redact: boolean): string[] {
+  const q = shellQuote;
+  const lines = [
+    `${VARS.configAwk}=${q(jsonAwkProgram('config-json.awk'))}`,
+    `${VARS.yamlAwk}=${q(readScriptAsset('registries-yaml.awk'))}`,
+    `${VARS.restartK3s}=${plan.restartK3s ? 1 : 0}`,
+  ];
+  if (plan.login) {
+    const v = redact ? loginValues({ user: plan.login.user, password: '<password, hidden>' }) : loginValues(plan.login);
+    if (redact) v.dockerAuth = '{"auth": "<base64 of user:password, hidden>"}';
+    lines.push(`${VARS.dockerAuth}=${q(v.dockerAuth)}`, `${VARS.yamlUser}=${q(v.yamlUser)}`, `${VARS.yamlPassword}=${q(v.yamlPassword)}`);
+  }
+  return lines;
 }
 
 /**
@@ -134,7 +171,9 @@ export function renderTrustScript(plan: TrustPlan, opts: RenderOptions = {}): st
         const files = plan.files.filter((f) => f.address === address && f.runtime === runtime);
         if (files.length > 0) body.push(`if ${SH.runtimeOn} ${runtime}; then`, ...files.map((f) => `  ${fileCall} ${q(f.path)} ${contents(f)}`), 'fi');
       }
+      if (plan.login) body.push(`${SH.login} ${q(address)} "$RS_CA"`);
     }
+    if (plan.login) body.push(SH.k3sRestart);
     if (plan.files.some((f) => f.runtime === 'containerd')) body.push(`if ${SH.runtimeOn} containerd; then ${SH.containerdPath}; fi`);
     if (plan.insecure.length > 0) {
       body.push(`if ${SH.runtimeOn} docker; then ${check ? SH.insecureCheck : SH.insecureAdd} ${shellCommand(plan.insecure)}; fi`);
@@ -148,6 +187,8 @@ export function renderTrustScript(plan: TrustPlan, opts: RenderOptions = {}): st
   }
 
   const daemon = plan.action === 'untrust' || plan.insecure.length > 0;
+  // untrust cannot know whether a login was given, so it can always take one back.
+  const login = plan.action === 'untrust' || Boolean(plan.login);
   return [
     `# registry-setup ${plan.action === 'untrust' ? 'untrust-node' : `trust-node${check ? ' --check' : ''}`}` +
       ` (${plan.mode} mode): ${plan.addresses.join(' ')}`,
@@ -165,7 +206,9 @@ export function renderTrustScript(plan: TrustPlan, opts: RenderOptions = {}): st
     ...(plan.caPem && plan.action !== 'untrust' ? [`RS_CA=${q(plan.caPem)}`] : []),
     ...(daemon ? [`${VARS.awk}=${q(jsonAwkProgram('daemon-json.awk'))}`] : []),
     readScriptAsset('trust-lib.sh'),
+    ...(login ? loginLines(plan, opts.redact ?? false) : []),
     ...(daemon ? [readScriptAsset('daemon-lib.sh')] : []),
+    ...(login ? [readScriptAsset('login-lib.sh')] : []),
     ...(plan.action === 'untrust' ? [readScriptAsset('undo-lib.sh')] : []),
     `${SH.say} ${LINE.begin}`,
     ...body,

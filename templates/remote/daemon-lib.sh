@@ -38,10 +38,8 @@ rs_settle() {
 # rs_dj OP DROPKEY OUT ADDR...: runs the daemon.json awk; sets RS_O (its report) and RS_ST (its exit).
 rs_dj() {
   rs_op=$1 rs_dk=$2 rs_out=$3; shift 3
-  rs_json "$RS_DJ" "$RS_DJN" "$rs_out" awk -v op="$rs_op" -v want="$*" -v out="$rs_out" -v dropkey="$rs_dk" "$RS_AWK" "$RS_DJ"
+  rs_edit "$RS_DJ" "$RS_DJN" "$rs_out" awk -v op="$rs_op" -v want="$*" -v out="$rs_out" -v dropkey="$rs_dk" "$RS_AWK" "$RS_DJ"
 }
-# rs_adopt FILE NEW: NEW gets FILE's mode and owner, keeping its own bytes.
-rs_adopt() { cp -p "$1" "$2.m"; cat "$2" > "$2.m"; mv -f "$2.m" "$2"; }
 # rs_insecure_add ADDR...: merge into insecure-registries, reload, confirm; roll back if refused.
 rs_insecure_add() {
   rs_new=0

@@ -9,7 +9,7 @@
 # range replaced to `out`, and exits 0: every other byte is copied as it was.
 #
 # busybox awk ends a record at a NUL byte, so a NUL as the file's last byte never reaches this
-# program there; rs_json (trust-lib.sh) refuses a NUL before it runs us.
+# program there; rs_edit (trust-lib.sh) refuses a NUL before it runs us.
 BEGIN {
   RS = "\001"; for (i = 1; i < 256; i++) BYTE[i] = sprintf("%c", i)
   ESC["\""] = "\""; ESC["\\"] = "\\"; ESC["/"] = "/"; ESC["b"] = BYTE[8]; ESC["f"] = BYTE[12]; ESC["n"] = "\n"; ESC["r"] = "\r"; ESC["t"] = "\t"
