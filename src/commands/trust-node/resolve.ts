@@ -124,7 +124,7 @@ function resolveSsh(flags: TrustNodeFlags): SshOptions {
   };
 }
 
-function bundleAddresses(state: BundleState): string[] {
+export function bundleAddresses(state: BundleState): string[] {
   const hosts = dialableHosts(state.hosts);
   if (hosts.length === 0) throw new FailError('the bundle names only wildcard hosts, which no client dials; pass --registry HOST:PORT');
   return hosts.map((h) => registryAddress(h, state.port));
