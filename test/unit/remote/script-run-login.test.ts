@@ -4,8 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { parseTarget } from '../../../src/remote/ssh-target.js';
 import { judgeHost } from '../../../src/remote/trust-result.js';
-import type { TrustAction } from '../../../src/remote/trust-script.js';
-import { changes, dropNode, render, runScript, seed, seededNode, snapshot, stubCalls, SHELLS, type FakeNode } from './script-harness.js';
+import { planTrust, renderTrustScript, type TrustAction } from '../../../src/remote/trust-script.js';
+import { BASE, changes, dropNode, render, runScript, seed, seededNode, snapshot, stubCalls, SHELLS, type FakeNode } from './script-harness.js';
 
 /**
  * trust-node --login on a fake node, under every sh: root's docker config.json and k3s/RKE2's
@@ -125,5 +125,21 @@ describe.each(SHELLS)('trust-node --login under %s', (_name, shell) => {
     expect(r.judged).toMatchObject({ result: 'unchanged' });
     expect(changes(r)).toEqual([]);
     expect(snapshot(node)).toEqual(before);
+  });
+});
+
+describe('the --login script', () => {
+  const plan = planTrust({ ...BASE, login: LOGIN });
+  it('carries the credential only as data the library reads, and a dry run shows none of it', () => {
+    const real = renderTrustScript(plan);
+    expect(real).toContain(`RS_JV='{"auth": "${AUTH}"}'`);
+    const shown = renderTrustScript(plan, { redact: true });
+    for (const secret of [AUTH, LOGIN.password, JSON.stringify(LOGIN.password).slice(1, -1)]) expect(shown).not.toContain(secret);
+    expect(shown).toContain('RS_KU=\'"nodes"\'');
+  });
+
+  it('is refused for untrust, check and insecure mode by the planner itself', () => {
+    expect(() => planTrust({ ...BASE, action: 'check', login: LOGIN })).toThrow(/only with trust in certs mode/);
+    expect(() => planTrust({ ...BASE, mode: 'insecure', caPem: null, login: LOGIN })).toThrow(/only with trust in certs mode/);
   });
 });
