@@ -4,7 +4,6 @@ import { FailError } from '../../errors.js';
 import { openBundleState } from '../../bundle/open.js';
 import type { NodeLogin } from '../../bundle/node-login.js';
 import { BUNDLE_FILES } from '../../bundle/state.js';
-import { sweepBundleDir } from '../../io/bundle-sweep.js';
 import { generatedLogin, namedLogin, type LoginChoice, type LoginDeps } from '../node-login.js';
 import { createOutput, type Output } from '../../io/output.js';
 import { mapBounded } from '../../remote/fleet.js';
@@ -67,8 +66,8 @@ async function runTrustCommand(action: TrustAction, hosts: string[], flags: Trus
 /** --login's password (stdin or a prompt, checked against htpasswd), or the bundle's node login, made once. */
 async function obtainLogin(choice: LoginChoice, flags: TrustNodeFlags, out: Output, deps: TrustNodeDeps): Promise<NodeLogin> {
   if (choice.kind === 'user') return namedLogin(flags.dir, choice, '--login', deps);
-  const dir = flags.dryRun ? flags.dir : sweepBundleDir(flags.dir, out);
-  const { login, action } = await generatedLogin(dir, Boolean(flags.dryRun), deps);
+  // The bundle was opened (and swept) when the options were resolved.
+  const { login, action } = await generatedLogin(flags.dir, Boolean(flags.dryRun), deps);
   const kept = join(flags.dir, BUNDLE_FILES.nodeLogin);
   if (action === 'created') out.progress(`created the node user ${login.user}; its password is kept in ${kept} (0600), for the nodes trusted later`);
   if (action === 'restored') out.progress(`put the node user ${login.user} back in ${BUNDLE_FILES.htpasswd}, with the password kept in ${kept}`);
