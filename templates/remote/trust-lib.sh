@@ -98,7 +98,11 @@ rs_detect() {
   ! rs_on dockerd || RS_RT=" docker"
   if rs_on containerd && { [ -z "$RS_RT" ] || rs_on kubelet || rs_on crictl || rs_on nerdctl; }; then RS_RT="$RS_RT containerd"; fi
   ! { rs_on podman || rs_on crio; } || RS_RT="$RS_RT podman"
-  [ -n "$RS_RT" ] || rs_fail "no container runtime found (dockerd, containerd, podman, cri-o); choose one with --runtime"
+  # k3s and RKE2 run a containerd of their own that is not on PATH: with --login (RS_JV) there is
+  # still their registries.yaml to write, so such a node is no failure.
+  if [ -z "$RS_RT" ] && ! { [ -n "${RS_JV-}" ] && { [ -d "$RS_ROOT/etc/rancher/k3s" ] || [ -d "$RS_ROOT/etc/rancher/rke2" ]; }; }; then
+    rs_fail "no container runtime found (dockerd, containerd, podman, cri-o); choose one with --runtime"
+  fi
   RS_RT="$RS_RT "
   rs_say "runtimes$RS_RT"
 }

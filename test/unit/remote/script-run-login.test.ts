@@ -112,6 +112,15 @@ describe.each(SHELLS)('trust-node --login under %s', (_name, shell) => {
     expect(snapshot(node)).toEqual(before);
   });
 
+  it('logs in a k3s node that has no runtime on PATH (k3s runs its own containerd), and only with a login', async () => {
+    mkdirSync(join(node.root, 'etc/rancher/k3s'), { recursive: true });
+    const r = await run('trust', { runtimes: 'auto' });
+    expect(r.judged, r.stdout).toMatchObject({ result: 'changed', runtimes: [] });
+    expect(Object.keys(parseYaml(snapshot(node)['etc/rancher/k3s/registries.yaml']!.slice(4)).configs)).toEqual([A, B]);
+    const plain = await run('trust', { runtimes: 'auto', login: null });
+    expect(plain.judged).toMatchObject({ result: 'failed', error: expect.stringMatching(/^no container runtime found/) });
+  });
+
   it('fails the host and leaves a registries.yaml in flow style as it was', async () => {
     seed(node, { 'etc/rancher/k3s/registries.yaml': '{configs: {}}\n' });
     const r = await run('trust', { runtimes: ['containerd'] });
