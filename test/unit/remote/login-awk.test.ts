@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { jsonAwkProgram, readScriptAsset } from '../../../src/remote/script-assets.js';
-import { loginValues } from '../../../src/remote/trust-script.js';
+import { loginValues } from '../../../src/remote/login-script.js';
 import { AWKS } from './awks.js';
 
 /** config-json.awk and registries-yaml.awk, as tables, under every awk here. */
