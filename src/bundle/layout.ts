@@ -27,9 +27,11 @@ export const GEN_DIR = '.gen';
 export const CURRENT = 'current';
 /**
  * Top-level directories kept outside .gen, each in its own store: the CA is mounted
- * nowhere; the server's key and certificate only into the container that terminates TLS.
+ * nowhere; the server's key and certificate only into the container that terminates TLS;
+ * the nodes' pull login (trust-node --login-generate) nowhere either: it is a password in
+ * the clear, and auth/ is mounted into the containers that check passwords.
  */
-export const STORES = { ca: '.ca', certs: '.tls' } as const;
+export const STORES = { ca: '.ca', certs: '.tls', 'node-login': '.node-login' } as const;
 export type StoreName = keyof typeof STORES;
 export const storeOf = (path: string): StoreName | null => {
   const top = path.split('/')[0]!;

@@ -15,6 +15,8 @@ export const BUNDLE_FILES = {
   compose: 'docker-compose.yml',
   nginx: 'nginx/registry.conf',
   state: 'registry-setup.yml',
+  /** trust-node --login-generate's user and password, 0600, in a store no container mounts. */
+  nodeLogin: 'node-login/login.json',
 } as const;
 
 /** init's answers, minus secrets. */

@@ -9,6 +9,7 @@ import { registerRm } from './rm/cli.js';
 import { registerPrune } from './prune/cli.js';
 import { registerGc } from './gc/cli.js';
 import { registerUpgrade } from './upgrade/cli.js';
+import { registerK8sSecret } from './k8s-secret/cli.js';
 
 /**
  * Each command has a folder: cli.ts declares its flags and imports the rest
@@ -26,4 +27,5 @@ export function registerCommands(program: Command): void {
   registerPrune(program);
   registerGc(program);
   registerUpgrade(program);
+  registerK8sSecret(program);
 }

@@ -22,6 +22,8 @@ export const SH = {
   hostsAdd: 'rs_hosts_add',
   hostsCheck: 'rs_hosts_check',
   undo: 'rs_undo',
+  login: 'rs_login',
+  k3sRestart: 'rs_k3s_restart',
 } as const;
 
 /**
@@ -34,6 +36,14 @@ export const VARS = {
   stamp: 'RS_STAMP',
   awk: 'RS_AWK',
   runtimes: 'RS_RT',
+  /** --login: the docker config.json value, `{"auth": "BASE64"}`; a credential, so never in argv. */
+  dockerAuth: 'RS_JV',
+  /** --login: the user and password as quoted YAML scalars, for registries.yaml. */
+  yamlUser: 'RS_KU',
+  yamlPassword: 'RS_KP',
+  configAwk: 'RS_CJAWK',
+  yamlAwk: 'RS_KYAWK',
+  restartK3s: 'RS_KRESTART',
 } as const;
 
 /** Every line the script means for us starts with this word and a space. */
@@ -59,9 +69,13 @@ export type StateWord = (typeof STATES)[number];
  * First words of the lines in RECORDS_DIR/ADDR.list. untrust-node reads them from nodes that
  * an older version may have written, so a kind may be added but never renamed.
  *   dir P | file P | replaced P BACKUP | backup P | hosts LINE | insecure ADDR | daemonkey | daemonfile
+ *   | dockerauth P | dockerauthold P | dockerauthkey P | dockerconfig P | rancherentry P | rancherkey P | rancherfile P
  * Paths in records are node paths (never RS_ROOT-prefixed).
  */
-export const RECORD_KINDS = ['dir', 'file', 'replaced', 'backup', 'hosts', 'insecure', 'daemonkey', 'daemonfile'] as const;
+export const RECORD_KINDS = [
+  'dir', 'file', 'replaced', 'backup', 'hosts', 'insecure', 'daemonkey', 'daemonfile',
+  'dockerauth', 'dockerauthold', 'dockerauthkey', 'dockerconfig', 'rancherentry', 'rancherkey', 'rancherfile',
+] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
 
 /** Paths on the node, as the node names them; the script reaches each as $RS_ROOT + path. */
@@ -81,6 +95,10 @@ export const NODE = {
   /** Where rs_reload looks to decide between systemctl and a SIGHUP. */
   systemdRun: '/run/systemd/system',
   dockerPid: '/var/run/docker.pid',
+  /** k3s and RKE2 live under /etc/rancher/k3s and /etc/rancher/rke2 (registries.yaml). */
+  rancher: '/etc/rancher',
+  /** Root's docker client config, when `getent passwd root` names no other home. */
+  rootDockerConfig: '/root/.docker/config.json',
 } as const;
 
 /** The record file of one registry address on the node. */

@@ -3,7 +3,8 @@ import { isIP } from 'node:net';
 import { hostOfAddress, parseRegistryAddress } from '../pki/hosts.js';
 import { compactStamp } from '../pki/dates.js';
 import { isOnePemCertificate } from '../pki/inspect.js';
-import { readScriptAsset } from './script-assets.js';
+import { loginLines } from './login-script.js';
+import { jsonAwkProgram, readScriptAsset } from './script-assets.js';
 import { LINE, NODE, SH, VARS } from './script-contract.js';
 import { shellCommand, shellQuote } from './shell-quote.js';
 
@@ -22,7 +23,16 @@ export interface TrustRequest {
   runtimes: Runtime[] | 'auto';
   systemTrust: boolean;
   hostsEntryIp: string | null;
+  /** --login / --login-generate: what every node pulls with (certs mode, trust only). */
+  login?: NodeLogin | null;
+  /** k3s/RKE2 read registries.yaml only at start: restart them only when asked. */
+  restartK3s?: boolean;
   now: Date;
+}
+
+export interface NodeLogin {
+  user: string;
+  password: string;
 }
 
 /** One file a runtime needs for one address: the expected end state on every node. */
@@ -61,6 +71,7 @@ export function planTrust(req: TrustRequest): TrustPlan {
   if (certs && req.action !== 'untrust' && !(req.caPem && isOnePemCertificate(req.caPem))) {
     throw new Error('certs mode needs the CA as one PEM certificate');
   }
+  if (req.login && (req.action !== 'trust' || !certs)) throw new Error('a login goes only with trust in certs mode');
   const ca = req.caPem ?? '';
   const runtimes = req.runtimes === 'auto' ? [...RUNTIMES] : req.runtimes;
   const files = req.addresses.flatMap((address) =>
@@ -106,6 +117,8 @@ function fingerprint(pem: string): string {
 export interface RenderOptions {
   root?: string;
   path?: string;
+  /** --dry-run: the script as it would go, with the credential replaced by a placeholder. */
+  redact?: boolean;
 }
 
 /**
@@ -134,7 +147,9 @@ export function renderTrustScript(plan: TrustPlan, opts: RenderOptions = {}): st
         const files = plan.files.filter((f) => f.address === address && f.runtime === runtime);
         if (files.length > 0) body.push(`if ${SH.runtimeOn} ${runtime}; then`, ...files.map((f) => `  ${fileCall} ${q(f.path)} ${contents(f)}`), 'fi');
       }
+      if (plan.login) body.push(`${SH.login} ${q(address)} "$RS_CA"`);
     }
+    if (plan.login) body.push(SH.k3sRestart);
     if (plan.files.some((f) => f.runtime === 'containerd')) body.push(`if ${SH.runtimeOn} containerd; then ${SH.containerdPath}; fi`);
     if (plan.insecure.length > 0) {
       body.push(`if ${SH.runtimeOn} docker; then ${check ? SH.insecureCheck : SH.insecureAdd} ${shellCommand(plan.insecure)}; fi`);
@@ -148,6 +163,8 @@ export function renderTrustScript(plan: TrustPlan, opts: RenderOptions = {}): st
   }
 
   const daemon = plan.action === 'untrust' || plan.insecure.length > 0;
+  // untrust cannot know whether a login was given, so it can always take one back.
+  const login = plan.action === 'untrust' || Boolean(plan.login);
   return [
     `# registry-setup ${plan.action === 'untrust' ? 'untrust-node' : `trust-node${check ? ' --check' : ''}`}` +
       ` (${plan.mode} mode): ${plan.addresses.join(' ')}`,
@@ -163,9 +180,11 @@ export function renderTrustScript(plan: TrustPlan, opts: RenderOptions = {}): st
     `${VARS.root}=${opts.root !== undefined ? q(opts.root) : ''}`,
     `${VARS.stamp}=${q(plan.stamp)}`,
     ...(plan.caPem && plan.action !== 'untrust' ? [`RS_CA=${q(plan.caPem)}`] : []),
-    ...(daemon ? [`${VARS.awk}=${q(readScriptAsset('daemon-json.awk'))}`] : []),
+    ...(daemon ? [`${VARS.awk}=${q(jsonAwkProgram('daemon-json.awk'))}`] : []),
     readScriptAsset('trust-lib.sh'),
+    ...(login ? loginLines(plan, opts.redact ?? false) : []),
     ...(daemon ? [readScriptAsset('daemon-lib.sh')] : []),
+    ...(login ? [readScriptAsset('login-lib.sh')] : []),
     ...(plan.action === 'untrust' ? [readScriptAsset('undo-lib.sh')] : []),
     `${SH.say} ${LINE.begin}`,
     ...body,

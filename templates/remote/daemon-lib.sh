@@ -37,18 +37,9 @@ rs_settle() {
 }
 # rs_dj OP DROPKEY OUT ADDR...: runs the daemon.json awk; sets RS_O (its report) and RS_ST (its exit).
 rs_dj() {
-  rs_op=$1 rs_dk=$2 rs_out=$3; shift 3; RS_ST=0
-  # busybox awk ends a record at a NUL (older ones drop what follows), so one can slip past
-  # the awk unseen; count them here. An unreadable file counts 0 and is left to awk to report.
-  case $(tr -cd '\000' 2>/dev/null < "$RS_DJ" | wc -c) in
-    *[1-9]*) RS_ST=4 RS_O="error it holds a NUL byte, which is never valid JSON" ;;
-    *) RS_O=$(awk -v op="$rs_op" -v want="$*" -v out="$rs_out" -v dropkey="$rs_dk" "$RS_AWK" "$RS_DJ") || RS_ST=$? ;;
-  esac
-  case $RS_ST in 0|3) ;; 4|5) rm -f "$rs_out"; rs_fail "$RS_DJ was left as it was: ${RS_O#error }" ;;
-    *) rm -f "$rs_out"; rs_fail "awk could not read $RS_DJ (exit $RS_ST): $RS_O" ;; esac
+  rs_op=$1 rs_dk=$2 rs_out=$3; shift 3
+  rs_edit "$RS_DJ" "$RS_DJN" "$rs_out" awk -v op="$rs_op" -v want="$*" -v out="$rs_out" -v dropkey="$rs_dk" "$RS_AWK" "$RS_DJ"
 }
-# rs_adopt FILE NEW: NEW gets FILE's mode and owner, keeping its own bytes.
-rs_adopt() { cp -p "$1" "$2.m"; cat "$2" > "$2.m"; mv -f "$2.m" "$2"; }
 # rs_insecure_add ADDR...: merge into insecure-registries, reload, confirm; roll back if refused.
 rs_insecure_add() {
   rs_new=0

@@ -56,6 +56,8 @@ rs_write() {
   printf '%s' "$2" > "$rs_t"
   mv -f "$rs_t" "$1"
 }
+# rs_adopt FILE NEW: NEW gets FILE's mode and owner, keeping its own bytes.
+rs_adopt() { cp -p "$1" "$2.m"; cat "$2" > "$2.m"; mv -f "$2.m" "$2"; }
 # rs_put FILE TEXT and rs_check FILE TEXT: FILE is a node path.
 rs_put() {
   rs_f=$RS_ROOT$1
@@ -76,13 +78,31 @@ rs_check() {
   else rs_say "state differs $1"; fi
 }
 rs_on() { command -v "$1" >/dev/null 2>&1; }
+# rs_edit FILE NODEPATH OUT AWK...: runs one of the awk editors (config-json.awk, registries-yaml.awk, …) on
+# FILE; sets RS_O (its report) and RS_ST (its exit: 0 written to OUT, 3 nothing to change).
+# A file it cannot read is left as it was, and the host fails naming it.
+rs_edit() {
+  rs_jf=$1 rs_jn=$2 rs_jo=$3; shift 3; RS_ST=0
+  # busybox awk ends a record at a NUL (older ones drop what follows), so one can slip past
+  # the awk unseen; count them here. An unreadable file counts 0 and is left to awk to report.
+  case $(tr -cd '\000' 2>/dev/null < "$rs_jf" | wc -c) in
+    *[1-9]*) RS_ST=4 RS_O="error it holds a NUL byte, which no JSON or YAML file may" ;;
+    *) RS_O=$(umask 077; export RS_JV RS_KU RS_KP; "$@") || RS_ST=$? ;;
+  esac
+  case $RS_ST in 0|3) ;; 4|5) rm -f "$rs_jo"; rs_fail "$rs_jn was left as it was: ${RS_O#error }" ;;
+    *) rm -f "$rs_jo"; rs_fail "awk could not read $rs_jn (exit $RS_ST): $RS_O" ;; esac
+}
 # Docker always ships containerd as its engine: that alone is no runtime people pull with.
 rs_detect() {
   RS_RT=
   ! rs_on dockerd || RS_RT=" docker"
   if rs_on containerd && { [ -z "$RS_RT" ] || rs_on kubelet || rs_on crictl || rs_on nerdctl; }; then RS_RT="$RS_RT containerd"; fi
   ! { rs_on podman || rs_on crio; } || RS_RT="$RS_RT podman"
-  [ -n "$RS_RT" ] || rs_fail "no container runtime found (dockerd, containerd, podman, cri-o); choose one with --runtime"
+  # k3s and RKE2 run a containerd of their own that is not on PATH: with --login (RS_JV) there is
+  # still their registries.yaml to write, so such a node is no failure.
+  if [ -z "$RS_RT" ] && ! { [ -n "${RS_JV-}" ] && { [ -d "$RS_ROOT/etc/rancher/k3s" ] || [ -d "$RS_ROOT/etc/rancher/rke2" ]; }; }; then
+    rs_fail "no container runtime found (dockerd, containerd, podman, cri-o); choose one with --runtime"
+  fi
   RS_RT="$RS_RT "
   rs_say "runtimes$RS_RT"
 }

@@ -34,6 +34,8 @@ interface Case {
   changes: Role[];
   /** A user the command adds (true) or removes (false), checked on both sides. */
   user?: [string, boolean];
+  /** The command makes the node login: user and kept password appear together, or neither. */
+  nodeLogin?: true;
 }
 
 const CASES: Case[] = [
@@ -44,6 +46,7 @@ const CASES: Case[] = [
   { name: 'renew --force (proxy: nginx reads the pair)', base: 'proxy', args: ['renew', '--force'], changes: ['cert', 'key'] },
   { name: 'user add', base: 'tls', args: ['user', 'add', 'bob', '--password-stdin'], input: `${PASSWORD}\n`, changes: ['htpasswd'], user: ['bob', true] },
   { name: 'user rm', base: 'tls', args: ['user', 'rm', 'carol'], changes: ['htpasswd'], user: ['carol', false] },
+  { name: 'k8s-secret --generate (the node user and its kept login)', base: 'tls', args: ['k8s-secret', '--generate'], changes: ['htpasswd'], nodeLogin: true },
 ];
 
 /** A fresh bundle dir in its own parent (so "nothing beside it" is checkable), copied from the base. */
@@ -74,6 +77,15 @@ async function judge(c: Case, dir: string, before: ReaderView, now: ReaderView):
     const [user, added] = c.user;
     expect(hasUser(now, user), `${user} in htpasswd (${side})`).toEqual([side === 'after' ? added : !added]);
     if (side === 'after' && added) await execa('htpasswd', ['-vb', roleFiles(now, 'htpasswd')[0]!, user, PASSWORD]);
+  }
+  if (c.nodeLogin) {
+    const kept = path.join(dir, 'node-login/login.json');
+    expect(existsSync(kept), `the kept node login (${side})`).toBe(side === 'after');
+    expect(hasUser(now, 'nodes'), `nodes in htpasswd (${side})`).toEqual([side === 'after']);
+    if (side === 'after') {
+      const login = JSON.parse(readFileSync(kept, 'utf8')) as { user: string; password: string };
+      await execa('htpasswd', ['-vb', roleFiles(now, 'htpasswd')[0]!, login.user, login.password]);
+    }
   }
   return side;
 }

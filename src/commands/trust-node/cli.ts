@@ -30,13 +30,20 @@ export function registerTrustNode(program: Command): void {
     .option('--hosts-entry', "add 'IP name' to /etc/hosts where a registry name does not resolve on the node")
     .option('--hosts-ip <ip>', "the IP for --hosts-entry (default: the bundle's first IP host)")
     .option('--check', "report each host's trust state; change nothing (exit 1 if any host is not trusted)")
+    .option('--login <user>', "also log each node in as this registry user: root's docker config.json, k3s/RKE2 registries.yaml")
+    .option('--password-stdin', 'read the --login password from stdin (without it, a terminal asks)')
+    .option('--login-generate', 'log nodes in as the bundle\'s node user, made once and kept in the bundle (0600)')
+    .option('--restart-k3s', 'restart k3s/RKE2 after registries.yaml changed (they read it only at start)')
     .addHelpText('after', `
 Examples:
   $ registry-setup trust-node --dir ./registry root@10.0.0.11 admin@10.0.0.12 ssh://root@[fd00::13]:2222
   $ registry-setup trust-node --inventory nodes.txt --identity ~/.ssh/fleet --concurrency 50
-  $ registry-setup trust-node --inventory nodes.txt --check --json`)
+  $ registry-setup trust-node --inventory nodes.txt --check --json
+  $ registry-setup trust-node --inventory nodes.txt --login-generate      # nodes pull with no docker login
+  $ printf '%s' "$PASS" | registry-setup trust-node --login puller --password-stdin root@10.0.0.11`)
     .action(async (hosts: string[], opts) => (await import('./index.js')).trustNode(hosts, opts));
 
   withFleetFlags(program.command('untrust-node').description('remove exactly what trust-node added on these nodes, and nothing else'))
+    .option('--restart-k3s', 'restart k3s/RKE2 after registries.yaml changed (they read it only at start)')
     .action(async (hosts: string[], opts) => (await import('./index.js')).untrustNode(hosts, opts));
 }

@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { FailError } from '../../errors.js';
 import { openBundleState } from '../../bundle/open.js';
+import type { NodeLogin } from '../../bundle/node-login.js';
+import { BUNDLE_FILES } from '../../bundle/state.js';
+import { generatedLogin, namedLogin, type LoginChoice, type LoginDeps } from '../node-login.js';
 import { createOutput, type Output } from '../../io/output.js';
 import { mapBounded } from '../../remote/fleet.js';
 import { buildSshArgs, execaExec, runOverSsh, type Exec } from '../../remote/ssh-runner.js';
@@ -10,7 +14,7 @@ import { shellCommand } from '../../remote/shell-quote.js';
 import { resolveTrustOptions, type ResolvedTrust, type TrustNodeFlags } from './resolve.js';
 import { countOutcomes, createProgress, formatResultTable, type ProgressStream } from './report.js';
 
-export interface TrustNodeDeps {
+export interface TrustNodeDeps extends LoginDeps {
   now?: Date;
   out?: Output;
   exec?: Exec;
@@ -34,8 +38,9 @@ async function runTrustCommand(action: TrustAction, hosts: string[], flags: Trus
     readBundle: (dir) => openBundleState(dir, out).state,
     now: deps.now ?? new Date(),
   });
+  if (resolved.login) resolved.request.login = await obtainLogin(resolved.login, flags, out, deps);
   const plan = planTrust(resolved.request);
-  const script = renderTrustScript(plan);
+  const script = renderTrustScript(plan, { redact: flags.dryRun });
   if (flags.dryRun) return printDryRun(out, resolved, plan, script);
   if (action !== 'untrust' && plan.hostsEntryIp && plan.hostNames.length === 0) {
     out.warn('--hosts-entry: every registry address is an IP, so there is no name to add');
@@ -48,7 +53,7 @@ async function runTrustCommand(action: TrustAction, hosts: string[], flags: Trus
   const notTrusted = results.filter((r) => r.result === 'untrusted' || r.result === 'partial');
 
   if (out.isJson) {
-    out.json({ action, mode: plan.mode, registries: plan.addresses, ok: failed.length + notTrusted.length === 0, hosts: results });
+    out.json({ action, mode: plan.mode, registries: plan.addresses, ...(plan.login && { login: plan.login.user }), ok: failed.length + notTrusted.length === 0, hosts: results });
   } else {
     out.print(formatResultTable(results));
     for (const r of results) for (const w of r.warnings) out.warn(`${r.host}: ${w}`);
@@ -56,6 +61,17 @@ async function runTrustCommand(action: TrustAction, hosts: string[], flags: Trus
   }
   if (failed.length > 0) throw new FailError(`${failed.length} of ${results.length} hosts failed: ${failed.map((r) => r.host).join(', ')}`);
   if (notTrusted.length > 0) throw new FailError(`${notTrusted.length} of ${results.length} hosts do not fully trust ${plan.addresses.join(', ')}`);
+}
+
+/** --login's password (stdin or a prompt, checked against htpasswd), or the bundle's node login, made once. */
+async function obtainLogin(choice: LoginChoice, flags: TrustNodeFlags, out: Output, deps: TrustNodeDeps): Promise<NodeLogin> {
+  if (choice.kind === 'user') return namedLogin(flags.dir, choice, '--login', deps);
+  // The bundle was opened (and swept) when the options were resolved.
+  const { login, action } = await generatedLogin(flags.dir, Boolean(flags.dryRun), deps);
+  const kept = join(flags.dir, BUNDLE_FILES.nodeLogin);
+  if (action === 'created') out.progress(`created the node user ${login.user}; its password is kept in ${kept} (0600), for the nodes trusted later`);
+  if (action === 'restored') out.progress(`put the node user ${login.user} back in ${BUNDLE_FILES.htpasswd}, with the password kept in ${kept}`);
+  return login;
 }
 
 async function runFleet(resolved: ResolvedTrust, script: string, out: Output, deps: TrustNodeDeps): Promise<HostResult[]> {

@@ -6,6 +6,7 @@ import { readBundleState } from '../../bundle/read-state.js';
 import { dialableHosts, parseRegistryAddress, registryAddress } from '../../pki/hosts.js';
 import { isOnePemCertificate } from '../../pki/inspect.js';
 import { parseChoice, parseDir, parseIntFlag, parsePort } from '../../options/values.js';
+import { resolveLoginChoice, type LoginChoice } from '../node-login.js';
 import type { SshOptions } from '../../remote/ssh-runner.js';
 import { dedupeTargets, parseInventory, parseTarget, type SshTarget } from '../../remote/ssh-target.js';
 import { RUNTIMES, type NodeMode, type Runtime, type TrustAction, type TrustRequest } from '../../remote/trust-script.js';
@@ -29,6 +30,10 @@ export interface TrustNodeFlags {
   hostsEntry?: boolean;
   hostsIp?: string;
   check?: boolean;
+  login?: string;
+  passwordStdin?: boolean;
+  loginGenerate?: boolean;
+  restartK3s?: boolean;
 }
 
 export interface ResolvedTrust {
@@ -36,6 +41,8 @@ export interface ResolvedTrust {
   request: TrustRequest;
   ssh: SshOptions;
   concurrency: number;
+  /** --login USER or --login-generate: obtained after resolving (stdin, a prompt, the bundle). */
+  login: LoginChoice | null;
 }
 
 export interface ResolveDeps {
@@ -46,6 +53,8 @@ export interface ResolveDeps {
 
 export function resolveTrustOptions(action: TrustAction, hosts: string[], flags: TrustNodeFlags, deps: ResolveDeps): ResolvedTrust {
   parseDir(flags.dir);
+  const login = resolveLoginChoice({ user: flags.login, passwordStdin: flags.passwordStdin, generate: flags.loginGenerate }, { user: '--login', generate: '--login-generate' });
+  if (login && action === 'check') throw new UsageError('--check changes nothing, so it takes no --login or --login-generate');
   const targets = resolveTargets(hosts, flags.inventory ?? [], deps.readFile);
   const ssh = resolveSsh(flags);
   const concurrency = parseIntFlag(flags.concurrency, '--concurrency', 1, 1024);
@@ -59,11 +68,13 @@ export function resolveTrustOptions(action: TrustAction, hosts: string[], flags:
   const caFile = join(flags.dir, BUNDLE_FILES.caCert);
   const caPem = mode === 'certs' && action !== 'untrust' ? readCa(caFile, deps.readFile) : null;
   if (flags.systemTrust && mode === 'insecure') throw new UsageError('--system-trust adds a CA, and insecure mode has none');
+  if (login && mode === 'insecure') throw new UsageError(`${login.kind === 'user' ? '--login' : '--login-generate'}: an insecure registry has no users, so there is no login to give nodes`);
 
   return {
     targets,
     ssh,
     concurrency,
+    login,
     request: {
       action,
       mode,
@@ -72,6 +83,7 @@ export function resolveTrustOptions(action: TrustAction, hosts: string[], flags:
       runtimes: resolveRuntimes(flags.runtime),
       systemTrust: Boolean(flags.systemTrust),
       hostsEntryIp: flags.hostsEntry ? resolveHostsIp(flags.hostsIp, state) : null,
+      restartK3s: Boolean(flags.restartK3s),
       now: deps.now,
     },
   };
@@ -112,7 +124,7 @@ function resolveSsh(flags: TrustNodeFlags): SshOptions {
   };
 }
 
-function bundleAddresses(state: BundleState): string[] {
+export function bundleAddresses(state: BundleState): string[] {
   const hosts = dialableHosts(state.hosts);
   if (hosts.length === 0) throw new FailError('the bundle names only wildcard hosts, which no client dials; pass --registry HOST:PORT');
   return hosts.map((h) => registryAddress(h, state.port));

@@ -8,7 +8,7 @@ import { BUNDLE_FILES, type BundleState } from '../../bundle/state.js';
 import { readBundleState } from '../../bundle/read-state.js';
 import { acquireLock } from '../../io/bundle-lock.js';
 import { commitChange } from '../../io/bundle-writer.js';
-import { PUBLIC, resolvedFiles } from '../../io/file-plan.js';
+import { PUBLIC, resolvedFiles, type PlannedFile } from '../../io/file-plan.js';
 import { currentGeneration } from '../../io/generations.js';
 import { createOutput, type Output } from '../../io/output.js';
 import { parseDir } from '../../options/values.js';
@@ -19,7 +19,7 @@ import { printUserChange, printUsers } from './report.js';
 
 export type { UserFlags } from './resolve.js';
 
-interface Auth {
+export interface Auth {
   dir: string;
   state: BundleState;
   text: string | null;
@@ -36,18 +36,27 @@ function readAuth(dir: string): Auth {
 
 const hasUser = (text: string | null, name: string) => parseHtpasswd(text ?? '').some((e) => e.user === name);
 
+/** A new htpasswd text, and files committed with it by the same rename (or not at all). */
+export interface UserEdit {
+  text: string;
+  extra?: readonly PlannedFile[];
+}
+
 /**
  * Reads htpasswd under the bundle lock, edits it, and commits the new file as a new
- * generation: the registry and nginx re-read it on their next request.
+ * generation: the registry and nginx re-read it on their next request. An edit that
+ * returns null changes nothing, and nothing is committed.
  */
-async function editUsers(dir: string, edit: (auth: Auth) => Promise<string>): Promise<{ auth: Auth; text: string; converted: boolean }> {
+export async function editUsers(dir: string, edit: (auth: Auth) => Promise<string | UserEdit | null>): Promise<{ auth: Auth; text: string; converted: boolean }> {
   readAuth(dir); // no bundle, or an insecure one: one clear line before any lock
   const lock = acquireLock(dir);
   try {
     const auth = readAuth(dir);
-    const text = await edit(auth);
+    const edited = await edit(auth);
     const converted = currentGeneration(dir) === null;
-    const files = resolvedFiles([{ path: BUNDLE_FILES.htpasswd, contents: text, mode: PUBLIC }, ...(converted ? planLayoutFiles(auth.state) : [])]);
+    if (edited === null) return { auth, text: auth.text ?? '', converted };
+    const { text, extra = [] } = typeof edited === 'string' ? { text: edited } : edited;
+    const files = resolvedFiles([{ path: BUNDLE_FILES.htpasswd, contents: text, mode: PUBLIC }, ...extra, ...(converted ? planLayoutFiles(auth.state) : [])]);
     await commitChange(dir, { files }, { now: new Date(), random: (n) => randomBytes(n) });
     return { auth, text, converted };
   } finally {

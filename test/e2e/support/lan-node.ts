@@ -20,6 +20,10 @@ const NO_FILE_FLAGS = ['--storage-driver=vfs', '--iptables=false', '--ip6tables=
 export interface NodeSpec {
   /** Initial /etc/docker/daemon.json, written verbatim (invalid JSON allowed); null: no file. */
   daemonJson?: string | null;
+  /** Initial /root/.docker/config.json (root's docker client config), written verbatim, 0600. */
+  dockerConfig?: string;
+  /** Makes /etc/rancher/k3s or /etc/rancher/rke2, as a node running k3s or RKE2 has it. */
+  rancher?: 'k3s' | 'rke2';
 }
 
 export interface NodeParams {
@@ -58,7 +62,12 @@ export class LanNode {
   /** Writes the node dir (config, host key) and returns the public host key line "type base64". */
   async prepare(): Promise<string> {
     const d = this.dir;
-    await Promise.all(['etc-docker', 'var-lib-docker', 'var-lib-containerd', 'var-lib-registry-setup'].map((s) => mkdir(join(d, s))));
+    await Promise.all(['etc-docker', 'var-lib-docker', 'var-lib-containerd', 'var-lib-registry-setup', 'root-home', 'etc-rancher'].map((s) => mkdir(join(d, s), { mode: s === 'root-home' ? 0o700 : 0o755 })));
+    if (this.p.spec.rancher) await mkdir(join(d, 'etc-rancher', this.p.spec.rancher));
+    if (this.p.spec.dockerConfig !== undefined) {
+      await mkdir(join(d, 'root-home/.docker'), { mode: 0o700 });
+      await writeFile(join(d, 'root-home/.docker/config.json'), this.p.spec.dockerConfig, { mode: 0o600 });
+    }
     const daemonJson = this.p.spec.daemonJson === undefined ? JSON.stringify(DEFAULT_DAEMON_CONFIG) : this.p.spec.daemonJson;
     if (daemonJson !== null) await writeFile(join(d, 'etc-docker/daemon.json'), daemonJson);
     await writeFile(join(d, 'sshd_config'), this.sshdConfig());
@@ -103,6 +112,9 @@ export class LanNode {
       `mount --bind ${d('var-lib-containerd')} /var/lib/containerd`,
       // trust-node's records of what it changed on this node
       `mount --bind ${d('var-lib-registry-setup')} /var/lib/registry-setup`,
+      // Root's own home (docker client config) and /etc/rancher (k3s, RKE2): never the machine's.
+      `mount --bind ${d('root-home')} /root`,
+      `mount --bind ${d('etc-rancher')} /etc/rancher`,
       // Own /run: own docker.pid, docker.sock and sshd pid.
       'mount -t tmpfs tmpfs /run && mkdir -p /run/sshd',
       `dockerd ${flags} >${d('dockerd.log')} 2>&1 &`,

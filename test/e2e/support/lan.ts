@@ -145,7 +145,7 @@ export async function createLan(options: LanOptions): Promise<Lan> {
 
 /** Mount points for the nodes' bind mounts, and the two login users. Idempotent. */
 async function prepareRootFs(): Promise<void> {
-  await Promise.all(['/etc/docker', '/var/lib/docker', '/var/lib/containerd', '/var/lib/registry-setup'].map((d) => mkdir(d, { recursive: true })));
+  await Promise.all(['/etc/docker', '/var/lib/docker', '/var/lib/containerd', '/var/lib/registry-setup', '/etc/rancher'].map((d) => mkdir(d, { recursive: true })));
   for (const user of [SUDO_USER, NOSUDO_USER]) {
     if ((await execa('id', ['-u', user], { reject: false })).exitCode !== 0) {
       // '*' rather than useradd's locked '!': sshd without PAM refuses locked accounts even for keys.

@@ -1,25 +1,12 @@
-import { spawnSync, execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readScriptAsset } from '../../../src/remote/script-assets.js';
+import { jsonAwkProgram, readScriptAsset } from '../../../src/remote/script-assets.js';
+import { AWKS, has } from './awks.js';
 
-/**
- * The daemon.json editor runs on the node under whatever awk it has, so the same table runs
- * through every awk here: the default `awk` (mawk on Debian) always, busybox awk and gawk
- * when installed.
- */
-const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-const AWKS: Array<[string, string[]]> = [
-  ['awk', ['awk']],
-  ...(has('busybox') ? [['busybox awk', ['busybox', 'awk']] as [string, string[]]] : []),
-  ...(has('gawk') ? [['gawk', ['gawk']] as [string, string[]]] : []),
-  ...(has('mawk') && execFileSync('readlink', ['-f', execFileSync('sh', ['-c', 'command -v awk'], { encoding: 'utf8' }).trim()], { encoding: 'utf8' }).trim() !== '/usr/bin/mawk'
-    ? [['mawk', ['mawk']] as [string, string[]]]
-    : []),
-];
-const PROGRAM = readScriptAsset('daemon-json.awk');
+const PROGRAM = jsonAwkProgram('daemon-json.awk');
 const dir = mkdtempSync(join(tmpdir(), 'rs-awk-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

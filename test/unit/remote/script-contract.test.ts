@@ -8,7 +8,7 @@ import { planTrust, renderTrustScript, type TrustRequest } from '../../../src/re
  * Holds the shell library to script-contract.ts by reading the .sh text: renaming a function,
  * a record kind, a line kind or a path on either side alone fails here, not on a fleet.
  */
-const FILES = ['trust-lib.sh', 'daemon-lib.sh', 'undo-lib.sh'] as const;
+const FILES = ['trust-lib.sh', 'daemon-lib.sh', 'undo-lib.sh', 'login-lib.sh'] as const;
 // Comment lines out: they describe the contract, and must not count as keeping it.
 const code = (text: string): string => text.split('\n').filter((l) => !/^\s*#/.test(l)).join('\n');
 const LIB = FILES.map((f) => code(readScriptAsset(f))).join('\n');
@@ -27,6 +27,7 @@ const VARIANTS: TrustRequest[] = [
   { ...base, action: 'check' },
   { ...base, action: 'check', mode: 'insecure', caPem: null, systemTrust: false },
   { ...base, action: 'untrust', caPem: null },
+  { ...base, login: { user: 'node', password: 'secret' }, restartK3s: true },
 ];
 /** The calls the renderer wrote, after the fixed library. */
 const bodies = VARIANTS.map((r) => {
@@ -49,7 +50,7 @@ describe('the script contract', () => {
   it('knows every record kind the shell writes, and untrust reads each of them', () => {
     const written = new Set(all(/\brs_note "?([a-z]+)/g, LIB));
     expect([...written].sort()).toEqual([...RECORD_KINDS].sort());
-    const undo = code(readScriptAsset('undo-lib.sh'));
+    const undo = code(`${readScriptAsset('undo-lib.sh')}\n${readScriptAsset('login-lib.sh')}`);
     const read = new Set([...all(/"([a-z]+) "\*\)/g, undo), ...all(/\s([a-z]+)\) RS_D[KF]=1/g, undo)]);
     expect(RECORD_KINDS.filter((k) => !read.has(k))).toEqual([]);
   });
@@ -71,7 +72,8 @@ describe('the script contract', () => {
   });
 
   it('names the variables the renderer sets and the library reads', () => {
-    for (const v of Object.values(VARS)) expect([v, new RegExp(`\\$\\{?${v}\\b`).test(LIB)]).toEqual([v, true]);
+    // Read as $VAR, or exported to the awk that reads it from ENVIRON (a credential stays out of argv).
+    for (const v of Object.values(VARS)) expect([v, new RegExp(`\\$\\{?${v}\\b|^\\s*\\*?\\).*export [^\\n;]*\\b${v}\\b`, 'm').test(LIB)]).toEqual([v, true]);
     for (const s of VARIANTS.map((r) => renderTrustScript(planTrust(r)))) expect(s).toMatch(/^RS_ROOT=$/m);
   });
 

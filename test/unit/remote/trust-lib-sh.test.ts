@@ -16,7 +16,7 @@ const SHELLS: Array<[string, string[]]> = [
   ...(has('busybox') ? [['busybox sh', ['busybox', 'sh']] as [string, string[]]] : []),
 ];
 const CA = '-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n';
-const LIB = `${readScriptAsset('trust-lib.sh')}\n${readScriptAsset('daemon-lib.sh')}\n${readScriptAsset('undo-lib.sh')}`;
+const LIB = `${readScriptAsset('trust-lib.sh')}\n${readScriptAsset('daemon-lib.sh')}\n${readScriptAsset('login-lib.sh')}\n${readScriptAsset('undo-lib.sh')}`;
 
 let root: string;
 beforeEach(() => {
