@@ -27,9 +27,10 @@ export const GEN_DIR = '.gen';
 export const CURRENT = 'current';
 /**
  * Top-level directories kept outside .gen, each in its own store: the CA is mounted
- * nowhere; the server's key and certificate only into the container that terminates TLS.
+ * nowhere; the server's key and certificate only into the container that terminates TLS;
+ * the token-signing key only into docker_auth (token auth).
  */
-export const STORES = { ca: '.ca', certs: '.tls' } as const;
+export const STORES = { ca: '.ca', certs: '.tls', token: '.token' } as const;
 export type StoreName = keyof typeof STORES;
 export const storeOf = (path: string): StoreName | null => {
   const top = path.split('/')[0]!;
