@@ -130,16 +130,6 @@ export async function resolveInitAnswers(flags: InitFlags, env: InitEnv): Promis
   const defaultPort = mode === 'proxy' ? 443 : 5000;
   const port = fixed.port ?? (ask ? parsePort(await ask.input('Port clients will use', String(defaultPort), (v) => validateWith(() => parsePort(v)))) : defaultPort);
 
-  let names = mode === 'insecure' ? [] : fixed.users;
-  if (!names) {
-    if (ask) {
-      const answer = await ask.input('Registry users (comma-separated)', 'admin', (v) =>
-        validateWith(() => splitList(v).map((u) => validateUserName(u, 'user')), splitList(v).length > 0 || 'name at least one user'),
-      );
-      names = splitList(answer);
-    } else if (defaults) names = ['admin'];
-    else throw missing('--user', 'who may log in to the registry');
-  }
   const auth: AuthKind =
     fixed.auth ??
     (ask && mode !== 'insecure'
@@ -150,6 +140,17 @@ export async function resolveInitAnswers(flags: InitFlags, env: InitEnv): Promis
       : 'htpasswd');
   checkAuth(mode, auth, fixed.authPort, port);
   const authPort = auth === 'token' && mode === 'tls' ? fixed.authPort ?? (port === DEFAULT_AUTH_PORT ? DEFAULT_AUTH_PORT + 1 : DEFAULT_AUTH_PORT) : undefined;
+
+  let names = mode === 'insecure' ? [] : fixed.users;
+  if (!names) {
+    if (ask) {
+      const answer = await ask.input('Registry users (comma-separated)', 'admin', (v) =>
+        validateWith(() => splitList(v).map((u) => validateUserName(u, 'user')), splitList(v).length > 0 || 'name at least one user'),
+      );
+      names = splitList(answer);
+    } else if (defaults) names = ['admin'];
+    else throw missing('--user', 'who may log in to the registry');
+  }
   const users = await resolvePasswords([...new Set(names)], flags, env, ask);
   return { dir: fixed.dir, mode, hosts, port, users, days: fixed.days, caDays: fixed.caDays, keyType: fixed.keyType,
     leafKey: fixed.leafKey, caKey: fixed.caKey, bcryptCost: fixed.bcryptCost, auth, ...(authPort && { authPort }), ...(fixed.ca && { ca: fixed.ca }) };
