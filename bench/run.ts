@@ -4,6 +4,7 @@ import { benchInit } from './init.js';
 import { benchRps } from './rps.js';
 import { benchTrustNode } from './trust-node.js';
 import { benchGc } from './gc.js';
+import { benchToken } from './token.js';
 import type { BenchRow } from './report.js';
 
 /**
@@ -19,6 +20,7 @@ const suites: [string, () => Promise<BenchRow[]>][] = [
   ['trust-node', () => benchTrustNode()],
   ['gc', () => benchGc()],
   ['images', () => benchImages()],
+  ['token', () => benchToken()],
 ];
 
 const rows: BenchRow[] = [];

@@ -6,7 +6,9 @@ import { mainAddress } from '../pki/hosts.js';
 import { parseHtpasswd } from '../render/htpasswd.js';
 import { assessProbe, type ProbeReport, type ProbeResult } from './assess-probe.js';
 import type { LoadedBundle } from './load.js';
-import { BUNDLE_FILES, type Mode } from './state.js';
+import { BUNDLE_FILES, authOf, type AuthKind, type Mode } from './state.js';
+import { assessTokenSigner, type TokenSignerStatus } from '../auth/token-status.js';
+import { parseAuthUsers } from '../auth/auth-config.js';
 import { adviseImage, describeImageAdvice, type ImageAdvice } from './registry-image.js';
 import { REGISTRY_IMAGE } from './plan-files.js';
 
@@ -35,6 +37,10 @@ export interface StatusReport {
   cert: ServerCertStatus;
   /** Names only; null in insecure mode, which has no authentication. */
   users: string[] | null;
+  /** htpasswd or token; null in insecure mode. */
+  auth: AuthKind | null;
+  /** Token auth: the signing certificate's validity, and whether the registry trusts docker_auth's key. */
+  tokenSigner?: TokenSignerStatus;
   probe?: ProbeReport;
   /** The registry image the stack runs against the one this release pins, with the CVEs that costs. */
   image?: ImageAdvice;
@@ -64,7 +70,13 @@ export function assessBundle(b: LoadedBundle, now: Date, windowDays: number, pro
     missingSans,
     extraSans,
   };
-  const users = state.mode === 'insecure' ? null : parseHtpasswd(b.htpasswd ?? '').map((e) => e.user);
+  const auth = state.mode === 'insecure' ? null : authOf(state);
+  const userFile = auth === 'token' ? BUNDLE_FILES.authConfig : BUNDLE_FILES.htpasswd;
+  const userText = auth === 'token' ? b.token?.authConfig ?? null : b.htpasswd;
+  const users = auth === null ? null : auth === 'token'
+    ? parseAuthUsers(userText ?? 'users: {}', `${b.dir}/${userFile}`).map((u) => `${u.name} (${u.role})`)
+    : parseHtpasswd(b.htpasswd ?? '').map((e) => e.user);
+  const tokenSigner = auth === 'token' ? assessTokenSigner(b.token ?? { certPem: null, keyPem: null }, now, windowDays) : undefined;
   const probeReport = probe && assessProbe(probe, b.cert.fingerprint256, b.dir, state.mode);
 
   const problems: string[] = [];
@@ -88,11 +100,14 @@ export function assessBundle(b: LoadedBundle, now: Date, windowDays: number, pro
   if (!ca.keyInBundle && !ca.external) {
     problems.push(`${BUNDLE_FILES.caKey} is missing: renew will need the CA as --ca-cert FILE --ca-key FILE`);
   }
-  if (users && b.htpasswd === null) {
-    problems.push(`${BUNDLE_FILES.htpasswd} is missing (the registry would invent a random user): add one with registry-setup user add NAME`);
+  if (users && userText === null) {
+    problems.push(auth === 'token'
+      ? `${BUNDLE_FILES.authConfig} is missing: docker_auth cannot start; add a user with registry-setup user add NAME --role admin`
+      : `${BUNDLE_FILES.htpasswd} is missing (the registry would invent a random user): add one with registry-setup user add NAME`);
   } else if (users && users.length === 0) {
-    problems.push(`${BUNDLE_FILES.htpasswd} has no users, so nobody can log in: add one with registry-setup user add NAME`);
+    problems.push(`${userFile} has no users, so nobody can log in: add one with registry-setup user add NAME`);
   }
+  if (tokenSigner) problems.push(...tokenSigner.problems);
   if (probeReport) problems.push(...probeReport.problems);
   const image = runningImage === undefined ? undefined : adviseImage(runningImage, REGISTRY_IMAGE);
   const imageProblem = image && describeImageAdvice(image);
@@ -106,6 +121,8 @@ export function assessBundle(b: LoadedBundle, now: Date, windowDays: number, pro
     ca,
     cert,
     users,
+    auth,
+    ...(tokenSigner && { tokenSigner }),
     ...(probeReport && { probe: probeReport }),
     ...(image && { image }),
     problems,

@@ -29,9 +29,10 @@ export const CURRENT = 'current';
  * Top-level directories kept outside .gen, each in its own store: the CA is mounted
  * nowhere; the server's key and certificate only into the container that terminates TLS;
  * the nodes' pull login (trust-node --login-generate) nowhere either: it is a password in
- * the clear, and auth/ is mounted into the containers that check passwords.
+ * the clear, and auth/ is mounted into the containers that check passwords; the
+ * token-signing key only into docker_auth (token auth).
  */
-export const STORES = { ca: '.ca', certs: '.tls', 'node-login': '.node-login' } as const;
+export const STORES = { ca: '.ca', certs: '.tls', 'node-login': '.node-login', token: '.token' } as const;
 export type StoreName = keyof typeof STORES;
 export const storeOf = (path: string): StoreName | null => {
   const top = path.split('/')[0]!;

@@ -5,7 +5,7 @@ import { FailError } from '../errors.js';
 import { parseKey } from '../pki/inspect.js';
 import { currentGeneration } from '../io/generations.js';
 import { pemBlocks } from './served-chain.js';
-import { BUNDLE_FILES, type BundleState } from './state.js';
+import { BUNDLE_FILES, authOf, type BundleState } from './state.js';
 import { readBundleState } from './read-state.js';
 
 /** A bundle as day-2 commands see it: the record, and the PKI files parsed. */
@@ -24,8 +24,10 @@ export interface LoadedBundle {
   key: KeyObject | null;
   /** The CA key's PEM, null when it is not in the bundle (an outside CA, or removed). */
   caKeyPem: string | null;
-  /** auth/htpasswd's text, null when absent (insecure mode has none). */
+  /** auth/htpasswd's text, null when absent (insecure mode and token auth have none). */
   htpasswd: string | null;
+  /** Token auth only: docker_auth's config, the certificate the registry trusts, and the key docker_auth signs with (null when absent). */
+  token?: { authConfig: string | null; certPem: string | null; keyPem: string | null };
 }
 
 /** The file's text, or null when it does not exist; any other failure names the file. */
@@ -71,6 +73,13 @@ export function loadBundle(dir: string): LoadedBundle {
     generation: currentGeneration(dir),
     key,
     caKeyPem: readOptional(dir, BUNDLE_FILES.caKey),
-    htpasswd: state.mode === 'insecure' ? null : readOptional(dir, BUNDLE_FILES.htpasswd),
+    htpasswd: state.mode === 'insecure' || authOf(state) === 'token' ? null : readOptional(dir, BUNDLE_FILES.htpasswd),
+    ...(authOf(state) === 'token' && {
+      token: {
+        authConfig: readOptional(dir, BUNDLE_FILES.authConfig),
+        certPem: readOptional(dir, BUNDLE_FILES.tokenCert),
+        keyPem: readOptional(dir, BUNDLE_FILES.tokenKey),
+      },
+    }),
   };
 }

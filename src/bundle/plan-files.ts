@@ -1,4 +1,5 @@
-import { BUNDLE_FILES, renderState, type BundleState } from './state.js';
+import { BUNDLE_FILES, authOf, renderState, type BundleState } from './state.js';
+import { AUTH_CONFIG_CONTAINER_PATH, TOKEN_ISSUER, authListenPort, tokenRealm } from '../auth/auth-config.js';
 import { CONTAINER_BUNDLE, CONTAINER_CURRENT, GEN_DIR, SERVE_IN_PLACE, STORES } from './layout.js';
 import { PRIVATE, PUBLIC, type PlannedFile } from '../io/file-plan.js';
 import { CONTAINER_PATHS, renderRegistryConfig, PROXY_UPSTREAM_PORT } from '../render/registry-config.js';
@@ -8,6 +9,8 @@ import { dialableHosts } from '../pki/hosts.js';
 /** 3.1.1 fixes CVE-2026-35172, CVE-2026-33540 (3.1.0) and CVE-2026-41888 in 3.0.0. */
 export const REGISTRY_IMAGE = 'registry:3.1.1';
 export const NGINX_IMAGE = 'nginx:1.27-alpine';
+/** The token server (token auth). */
+export const AUTH_IMAGE = 'cesanta/docker_auth:1.14.0';
 
 /** The secret and signed part of a bundle; null members are still pending (a dry run). */
 export interface BundleMaterial {
@@ -16,6 +19,8 @@ export interface BundleMaterial {
   certPem: string | null;
   keyPem: string | null;
   htpasswd: string | null;
+  /** Token auth only: docker_auth's config, the signing key and its CA-issued certificate. */
+  token?: { authConfig: string | null; certPem: string | null; keyPem: string | null };
 }
 
 /**
@@ -31,7 +36,14 @@ export function planBundleFiles(state: BundleState, material: BundleMaterial): P
     { path: BUNDLE_FILES.cert, contents: material.certPem, mode: PUBLIC },
     { path: BUNDLE_FILES.key, contents: material.keyPem, mode: PRIVATE },
   );
-  if (state.mode !== 'insecure') files.push({ path: BUNDLE_FILES.htpasswd, contents: material.htpasswd, mode: PUBLIC });
+  if (authOf(state) === 'token') {
+    const t = material.token ?? { authConfig: null, certPem: null, keyPem: null };
+    files.push(
+      { path: BUNDLE_FILES.authConfig, contents: t.authConfig, mode: PUBLIC },
+      { path: BUNDLE_FILES.tokenCert, contents: t.certPem, mode: PUBLIC },
+      { path: BUNDLE_FILES.tokenKey, contents: t.keyPem, mode: PRIVATE },
+    );
+  } else if (state.mode !== 'insecure') files.push({ path: BUNDLE_FILES.htpasswd, contents: material.htpasswd, mode: PUBLIC });
   files.push(...planLayoutFiles(state), { path: BUNDLE_FILES.state, contents: renderState(state), mode: PUBLIC });
   return files;
 }
@@ -39,11 +51,17 @@ export function planBundleFiles(state: BundleState, material: BundleMaterial): P
 /** The files that follow from the record alone: what the containers are started with. */
 export function planLayoutFiles(state: BundleState): PlannedFile[] {
   const files: PlannedFile[] = [
-    { path: BUNDLE_FILES.config, contents: renderRegistryConfig(state.mode, state.port), mode: PUBLIC },
+    { path: BUNDLE_FILES.config, contents: renderRegistryConfig(state.mode, state.port, tokenSection(state)), mode: PUBLIC },
     { path: BUNDLE_FILES.compose, contents: renderCompose(state), mode: PUBLIC },
   ];
   if (state.mode === 'proxy') files.push({ path: BUNDLE_FILES.nginx, contents: renderNginx(state), mode: PUBLIC });
   return files;
+}
+
+/** The registry's auth.token section, for a token-auth bundle. */
+export function tokenSection(state: BundleState) {
+  if (authOf(state) !== 'token') return undefined;
+  return { realm: tokenRealm(state), service: state.tokenService!, issuer: TOKEN_ISSUER, rootcertbundle: `${CONTAINER_CURRENT}/${BUNDLE_FILES.tokenCert}` };
 }
 
 export function renderCompose(state: BundleState): string {
@@ -58,6 +76,8 @@ export function renderCompose(state: BundleState): string {
     // The same relative places as on the host, so the generation's link to the .tls store resolves inside.
     genMount: `${CONTAINER_BUNDLE}/${GEN_DIR}`,
     tlsMount: `${CONTAINER_BUNDLE}/${STORES.certs}`,
+    tokenMount: `${CONTAINER_BUNDLE}/${STORES.token}`,
+    auth: authOf(state) === 'token' && { image: AUTH_IMAGE, configPath: AUTH_CONFIG_CONTAINER_PATH, port: state.mode === 'tls' ? authListenPort(state) : null },
     configPath: CONTAINER_PATHS.config,
     serveName: SERVE_IN_PLACE,
     nginxConfPath: CONTAINER_PATHS.nginxConf,
@@ -71,5 +91,6 @@ export function renderNginx(state: BundleState): string {
     upstreamPort: PROXY_UPSTREAM_PORT,
     serverNames: names.length > 0 ? names.join(' ') : '_',
     current: CONTAINER_CURRENT,
+    tokenUpstream: authOf(state) === 'token' && `auth:${authListenPort(state)}`,
   });
 }

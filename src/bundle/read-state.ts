@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { FailError, UsageError } from '../errors.js';
 import {
-  parseBcryptCost, parseCaDays, parseChoice, parseDays, parseHostValue, parseKeySize, parseKeyType, parsePort,
+  parseBcryptCost, parseCaDays, parseChoice, parseDays, parseHostValue, parseKeySize, parseKeyType, parsePort, parseTokenService,
 } from '../options/values.js';
-import { BUNDLE_FILES, MODES, type BundleState } from './state.js';
+import { AUTH_KINDS, BUNDLE_FILES, MODES, type BundleState } from './state.js';
 
 /**
  * Every field is checked with the validator of the flag that set it: a record edited
@@ -47,9 +47,12 @@ export function parseState(text: string, file: string): BundleState {
   };
   // Records written before ECDSA have no keyType: every key then was RSA.
   const keyType = s.keyType === undefined ? 'rsa' : field('keyType', parseKeyType);
+  const mode = field('mode', (v, k) => parseChoice(v, k, MODES));
+  const auth = s.auth === undefined ? undefined : field('auth', (v, k) => parseChoice(v, k, AUTH_KINDS));
+  if (auth === 'token' && mode === 'insecure') throw new FailError(`${file}: auth "token" cannot be used with mode "insecure": tokens and passwords need TLS`);
   return {
     version: 1,
-    mode: field('mode', (v, k) => parseChoice(v, k, MODES)),
+    mode,
     hosts,
     port: field('port', parsePort),
     days: field('days', parseDays),
@@ -57,6 +60,9 @@ export function parseState(text: string, file: string): BundleState {
     keyType,
     ...(keyType === 'rsa' && { keySize: field('keySize', parseKeySize), caKeySize: field('caKeySize', parseKeySize) }),
     bcryptCost: field('bcryptCost', parseBcryptCost),
+    ...(auth && { auth }),
+    ...(auth === 'token' && { tokenService: field('tokenService', parseTokenService) }),
+    ...(auth === 'token' && mode === 'tls' && { authPort: field('authPort', parsePort) }),
     externalCa: field('externalCa', bool),
     image: field('image', text1),
     createdAt: field('createdAt', text1),

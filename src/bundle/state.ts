@@ -4,6 +4,12 @@ import { renderTemplate } from '../render/templates.js';
 export const MODES = ['tls', 'proxy', 'insecure'] as const;
 export type Mode = (typeof MODES)[number];
 
+/** htpasswd: the registry (or nginx) checks bcrypt on every request; token: docker_auth checks it once per login. */
+export const AUTH_KINDS = ['htpasswd', 'token'] as const;
+export type AuthKind = (typeof AUTH_KINDS)[number];
+/** A record written before token auth has no `auth`: it is htpasswd. */
+export const authOf = (state: Pick<BundleState, 'auth'>): AuthKind => state.auth ?? 'htpasswd';
+
 /** The contract later commands rely on: these paths never move (bundle/layout.ts: they are links). */
 export const BUNDLE_FILES = {
   caCert: 'ca/ca.crt',
@@ -11,6 +17,11 @@ export const BUNDLE_FILES = {
   cert: 'certs/registry.crt',
   key: 'certs/registry.key',
   htpasswd: 'auth/htpasswd',
+  /** Token auth: docker_auth's config (users, roles as an ACL, the token section), and the certificate the registry trusts. */
+  authConfig: 'auth/auth_config.yml',
+  tokenCert: 'auth/token.crt',
+  /** The token-signing key: in a store of its own (.token), mounted only into the auth container. */
+  tokenKey: 'token/token.key',
   config: 'config.yml',
   compose: 'docker-compose.yml',
   nginx: 'nginx/registry.conf',
@@ -32,6 +43,12 @@ export interface BundleState {
   keySize?: number;
   caKeySize?: number;
   bcryptCost: number;
+  /** Absent in records written before token auth: htpasswd. */
+  auth?: AuthKind;
+  /** Token auth: the registry's `service`, which docker_auth puts in every token's audience. */
+  tokenService?: string;
+  /** Token auth in tls mode: the port docker_auth serves its realm on, with the server certificate. */
+  authPort?: number;
   externalCa: boolean;
   image: string;
   createdAt: string;
@@ -39,6 +56,7 @@ export interface BundleState {
 
 /** Rendered from a template, not with the yaml library: init never loads a YAML parser (bench: init's start-up). */
 export function renderState(state: BundleState): string {
-  return renderTemplate('registry-setup.yml.hbs', { fields: state });
+  // An optional field left undefined is left out, not written as an empty value.
+  return renderTemplate('registry-setup.yml.hbs', { fields: Object.fromEntries(Object.entries(state).filter(([, v]) => v !== undefined)) });
 }
 

@@ -1,11 +1,10 @@
 import { join } from 'node:path';
 import { FailError, UsageError } from '../errors.js';
-import { readOptional } from '../bundle/load.js';
 import { readNodeLogin, NODE_USER, type NodeLogin } from '../bundle/node-login.js';
-import { BUNDLE_FILES } from '../bundle/state.js';
+import { readUsers } from '../auth/user-store.js';
 import { createTerminalPrompter, type Prompter } from '../io/prompt.js';
 import { readStdin } from '../io/stdin.js';
-import { parseHtpasswd, validatePassword, validateUserName, verifyPassword } from '../render/htpasswd.js';
+import { validatePassword, validateUserName, verifyPassword } from '../render/htpasswd.js';
 
 /**
  * The login that nodes (trust-node --login) and Kubernetes (k8s-secret) pull with: a named
@@ -32,7 +31,7 @@ export interface LoginDeps {
 }
 
 /**
- * The password of a named user, checked against the bundle's htpasswd when it has one (a
+ * The password of a named user, checked against the bundle's users (htpasswd, or docker_auth's) when it has them (a
  * wrong password would otherwise reach every node and fail there, one pull at a time).
  */
 export async function namedLogin(dir: string, choice: Extract<LoginChoice, { kind: 'user' }>, flag: string, deps: LoginDeps): Promise<NodeLogin> {
@@ -46,10 +45,10 @@ export async function namedLogin(dir: string, choice: Extract<LoginChoice, { kin
     password = await (deps.prompt ?? (await createTerminalPrompter())).password(`Password of ${user}, for the nodes`);
     validatePassword(password, user);
   }
-  const htpasswd = readOptional(dir, BUNDLE_FILES.htpasswd);
-  if (htpasswd !== null) {
-    const file = join(dir, BUNDLE_FILES.htpasswd);
-    const entry = parseHtpasswd(htpasswd).find((e) => e.user === user);
+  const set = readUsers(dir);
+  if (set.text !== null) {
+    const file = join(dir, set.file);
+    const entry = set.users.find((u) => u.name === user);
     if (!entry) throw new FailError(`${flag} ${user}: no such user in ${file} (see registry-setup user ls)`);
     if (!verifyPassword(password, entry.hash)) throw new FailError(`${flag} ${user}: the password does not match ${file}`);
   }

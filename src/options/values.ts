@@ -71,3 +71,11 @@ export function parseCaPair(flags: { caCert?: string; caKey?: string }): { certF
   if (Boolean(flags.caCert) !== Boolean(flags.caKey)) throw new UsageError('--ca-cert and --ca-key go together: pass both, or neither');
   return flags.caCert && flags.caKey ? { certFile: flags.caCert, keyFile: flags.caKey } : undefined;
 }
+
+/** The token service name: it goes into config.yml, auth_config.yml and every token, so printable ASCII, no quotes. */
+export function parseTokenService(value: unknown, label = 'tokenService'): string {
+  if (typeof value !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9 ._:@-]{0,99}$/.test(value)) {
+    throw new UsageError(`${label} ${shown(value)} must be 1-100 letters, digits, spaces or . _ : @ -`);
+  }
+  return value;
+}

@@ -138,3 +138,35 @@ export function issueLeaf(input: LeafInput): string {
     ],
   });
 }
+
+export interface SignerInput extends Validity {
+  ca: { certPem: string; keyPem: string };
+  publicKeyPem: string;
+  commonName: string;
+  serial: Uint8Array;
+}
+
+/**
+ * The token-signing certificate: issued by the bundle's CA like the server's, but it
+ * only signs (digitalSignature, no EKU, no SANs). The registry trusts its public key
+ * (rootcertbundle); docker_auth signs tokens with the matching key.
+ */
+export function issueTokenSigner(input: SignerInput): string {
+  const { spkiDer } = subjectKey(input.publicKeyPem);
+  const ca = new X509Certificate(input.ca.certPem);
+  const issuer = issuerParts(ca.raw, ca.publicKey.export({ type: 'spki', format: 'der' }));
+  return signCertificate(input.ca.keyPem, {
+    now: input.now,
+    days: input.days,
+    serial: input.serial,
+    issuer: issuer.subject,
+    subject: name([OID.commonName, input.commonName], [OID.organizationName, 'registry-setup']),
+    spkiDer,
+    extensions: [
+      extension(OID.basicConstraints, true, seq()),
+      keyUsage(0),
+      extension(OID.subjectKeyIdentifier, false, octets(keyIdOfSpki(spkiDer))),
+      extension(OID.authorityKeyIdentifier, false, seq(implicit(0, issuer.keyId))),
+    ],
+  });
+}

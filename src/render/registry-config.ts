@@ -14,12 +14,21 @@ export const CONTAINER_PATHS = {
 /** In proxy mode the registry listens only on the compose network, behind nginx. */
 export const PROXY_UPSTREAM_PORT = 5000;
 
-/** config.yml for the registry in this mode; the template says which keys and why. */
-export function renderRegistryConfig(mode: Mode, port: number): string {
+/** The registry's auth.token section (token auth): where clients get tokens, and whose signature it trusts. */
+export interface TokenSection {
+  realm: string;
+  service: string;
+  issuer: string;
+  rootcertbundle: string;
+}
+
+/** config.yml for the registry in this mode; the template says which keys and why. With token auth, no htpasswd anywhere. */
+export function renderRegistryConfig(mode: Mode, port: number, token?: TokenSection): string {
   return renderTemplate('config.yml.hbs', {
     dataDir: CONTAINER_PATHS.data,
     addr: `:${mode === 'proxy' ? PROXY_UPSTREAM_PORT : port}`,
     tls: mode === 'tls' && { certificate: `${CONTAINER_PATHS.certs}/registry.crt`, key: `${CONTAINER_PATHS.certs}/registry.key` },
-    htpasswd: mode === 'tls' && `${CONTAINER_PATHS.auth}/htpasswd`,
+    htpasswd: mode === 'tls' && !token && `${CONTAINER_PATHS.auth}/htpasswd`,
+    token: token ?? false,
   });
 }

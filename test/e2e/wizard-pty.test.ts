@@ -55,6 +55,7 @@ describe.skipIf(!canRunPeers(['tmux', 'htpasswd']))('the init wizard in a real t
     await type('How should clients reach the registry?', 'Down', 'Enter'); // tls → proxy
     await type('Addresses and names clients will use', '10.0.0.5, registry.lan', 'Enter');
     await type('Port clients will use', 'BSpace', 'BSpace', 'BSpace', '8443', 'Enter');
+    await type('How should users log in?', 'Enter'); // htpasswd, the default
     await type('Registry users', 'alice', 'Enter');
     await type('Password for alice', 'first-try', 'Enter');
     await type('Repeat the password for alice', 'different', 'Enter');

@@ -53,7 +53,7 @@ function killedCommit(dir: string): { gen: string; entry: string; link: string }
   mkdirSync(join(dir, GEN_DIR, gen, 'auth'), { recursive: true });
   writeFileSync(join(dir, GEN_DIR, gen, 'auth/htpasswd'), 'half');
   for (const store of Object.values(STORES)) {
-    mkdirSync(join(dir, store, entry), { recursive: true }); // a store a bundle never filled (.node-login) included
+    mkdirSync(join(dir, store, entry), { recursive: true }); // a store a bundle never filled (.node-login, .token) included
     writeFileSync(join(dir, store, entry, 'secret.key'), 'KEY');
   }
   symlinkSync(gen, join(dir, GEN_DIR, '.current-0badc0de'));
@@ -94,7 +94,7 @@ describe('sweepLeftovers', () => {
     expect(existsSync(join(dir, GEN_DIR, left.gen))).toBe(false);
     expect(existsSync(join(dir, GEN_DIR, left.link))).toBe(false);
     for (const store of FILLED) expect(readdirSync(join(dir, store))).toHaveLength(1);
-    expect(readdirSync(join(dir, STORES['node-login']))).toEqual([]);
+    for (const store of [STORES['node-login'], STORES.token]) expect(readdirSync(join(dir, store))).toEqual([]);
     expect(currentGeneration(dir)).toBe(gen);
     expect(readsWhole(dir)).toBe(true);
     expect(sweepLeftovers(dir)).toBeNull(); // said once

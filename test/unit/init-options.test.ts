@@ -30,7 +30,7 @@ describe('resolveInitAnswers', () => {
     const a = await resolveInitAnswers({ yes: true }, env());
     expect(a).toEqual({
       dir: './registry', mode: 'tls', hosts: ['192.168.1.10', 'box'], port: 5000, days: 825, caDays: 3650,
-      keyType: 'ecdsa', leafKey: { type: 'ecdsa' }, caKey: { type: 'ecdsa' }, bcryptCost: 5, users: a.users,
+      keyType: 'ecdsa', leafKey: { type: 'ecdsa' }, caKey: { type: 'ecdsa' }, bcryptCost: 5, users: a.users, auth: 'htpasswd',
     });
     expect(a.users).toEqual([{ name: 'admin', password: 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcH', generated: true }]);
   });
@@ -51,20 +51,28 @@ describe('resolveInitAnswers', () => {
     expect((await resolveInitAnswers({ yes: true, caCert: 'corp.pem', caKey: 'corp.key', days: '400', caDays: '300' }, env())).days).toBe(400);
   });
 
+  it('token auth: docker_auth on its own port in tls mode (5001, or the next one when --port takes it)', async () => {
+    expect(await resolveInitAnswers({ yes: true, auth: 'token' }, env())).toMatchObject({ auth: 'token', authPort: 5001 });
+    expect(await resolveInitAnswers({ yes: true, auth: 'token', port: '5001' }, env())).toMatchObject({ authPort: 5002 });
+    expect(await resolveInitAnswers({ yes: true, auth: 'token', authPort: '7000' }, env())).toMatchObject({ authPort: 7000 });
+    expect((await resolveInitAnswers({ yes: true, auth: 'token', mode: 'proxy' }, env())).authPort).toBeUndefined();
+  });
+
   it('proxy mode defaults to port 443', async () => {
     expect((await resolveInitAnswers({ yes: true, mode: 'proxy' }, env())).port).toBe(443);
   });
 
   it('a flag wins over its question, and only open questions are asked', async () => {
-    const prompt = scripted(['proxy', '8443', 'pw', 'pw']);
+    const prompt = scripted(['proxy', '8443', 'token', 'pw', 'pw']);
     const a = await resolveInitAnswers({ host: ['10.0.0.5'], user: ['ci'] }, env({ interactive: true, prompt }));
-    expect(prompt.asked).toEqual(['How should clients reach the registry?', 'Port clients will use', 'Password for ci', 'Repeat the password for ci']);
-    expect(a).toMatchObject({ mode: 'proxy', hosts: ['10.0.0.5'], port: 8443, users: [{ name: 'ci', password: 'pw', generated: false }] });
+    expect(prompt.asked).toEqual(['How should clients reach the registry?', 'Port clients will use', 'How should users log in?', 'Password for ci', 'Repeat the password for ci']);
+    expect(a).toMatchObject({ mode: 'proxy', hosts: ['10.0.0.5'], port: 8443, auth: 'token', users: [{ name: 'ci', password: 'pw', generated: false }] });
+    expect(a.authPort).toBeUndefined(); // proxy mode: nginx serves /auth on --port
   });
 
   it('asks for the password again until both entries match', async () => {
     const prompt = scripted(['one', 'two', 'same', 'same']);
-    const a = await resolveInitAnswers({ host: ['h.lan'], user: ['u'], mode: 'tls', port: '5000' }, env({ interactive: true, prompt }));
+    const a = await resolveInitAnswers({ host: ['h.lan'], user: ['u'], mode: 'tls', port: '5000', auth: 'htpasswd' }, env({ interactive: true, prompt }));
     expect(a.users[0]!.password).toBe('same');
     expect(prompt.asked).toEqual(['Password for u', 'Repeat the password for u', 'note: The two passwords differ; try again.', 'Password for u', 'Repeat the password for u']);
   });
@@ -81,6 +89,11 @@ describe('resolveInitAnswers', () => {
     [{ host: ['h.lan'], user: ['a', 'b'], passwordStdin: true }, /--password-stdin reads one password/],
     [{ mode: 'insecure', user: ['a'], yes: true }, /--user cannot be used with --mode insecure/],
     [{ mode: 'https', yes: true }, /--mode "https" is not one of/],
+    [{ mode: 'insecure', auth: 'token', yes: true }, /^--auth token cannot be used with --mode insecure: tokens and passwords need TLS$/],
+    [{ auth: 'ldap', yes: true }, /^--auth "ldap" is not one of: htpasswd, token$/],
+    [{ authPort: '5001', yes: true }, /^--auth-port is the token server's port: it needs --auth token$/],
+    [{ auth: 'token', mode: 'proxy', authPort: '5001', yes: true }, /^--auth-port is for tls mode/],
+    [{ auth: 'token', port: '5001', authPort: '5001', yes: true }, /^--auth-port 5001 is the registry's --port/],
     [{ caCert: 'x.crt', yes: true }, /--ca-cert and --ca-key go together/],
     [{ days: '400', caDays: '300', yes: true }, /--days 400 outlives the CA/],
     [{ port: '70000', yes: true }, /--port "70000"/],

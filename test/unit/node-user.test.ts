@@ -11,6 +11,8 @@ import { createBundle } from '../../src/io/bundle-writer.js';
 import { resolvedFiles } from '../../src/io/file-plan.js';
 import { createOutput } from '../../src/io/output.js';
 import { parseHtpasswd, verifyPassword } from '../../src/render/htpasswd.js';
+import { renderAuthConfig } from '../../src/auth/auth-config.js';
+import { readUsers } from '../../src/auth/user-store.js';
 
 const state: BundleState = {
   version: 1, mode: 'tls', hosts: ['10.0.0.5'], port: 5000, days: 825, caDays: 3650, keyType: 'ecdsa',
@@ -58,10 +60,26 @@ describe('ensureNodeUser (trust-node --login-generate, k8s-secret --generate)', 
   });
 
   it("never overwrites a user of that name whose password the bundle does not keep", async () => {
-    const { setHtpasswdUser } = await import('../../src/render/htpasswd-edit.js');
-    const { editUsers } = await import('../../src/commands/user/index.js');
-    await editUsers(dir, async (auth) => setHtpasswdUser(auth.text ?? '', 'nodes', '$2y$05$abcdefghijklmnopqrstuu5Yb0VIlzJGxUPzVVQ4o3vQ8y5dLZ3tO'));
+    const { editUsers, usersWith } = await import('../../src/auth/user-store.js');
+    const user = { name: 'nodes', hash: '$2y$05$abcdefghijklmnopqrstuu5Yb0VIlzJGxUPzVVQ4o3vQ8y5dLZ3tO', role: 'admin' as const, repos: [] };
+    await editUsers(dir, async (set) => ({ contents: usersWith(set, user), change: { action: 'added' } }));
     await expect(ensureNodeUser(dir)).rejects.toThrow(/a user nodes exists already, and the bundle does not keep its password/);
     expect(hashOf('nodes')).toBe('$2y$05$abcdefghijklmnopqrstuu5Yb0VIlzJGxUPzVVQ4o3vQ8y5dLZ3tO');
+  });
+
+  it('under token auth, makes a pull-only user of every repository, and puts back a role changed by hand', async () => {
+    const token: BundleState = { ...state, auth: 'token', tokenService: 'registry-setup', authPort: 5001 };
+    const admin = { name: 'alice', hash: ALICE.trim().split(':')[1]!, role: 'admin' as const, repos: [] };
+    dir = join(root, 'token');
+    const material = { caCertPem: 'CA\n', caKeyPem: 'CAKEY\n', certPem: 'CERT\n', keyPem: 'KEY\n', htpasswd: null, token: { authConfig: renderAuthConfig(token, [admin]), certPem: 'TC\n', keyPem: 'TK\n' } };
+    await createBundle(dir, resolvedFiles(planBundleFiles(token, material)), { now: new Date(), random: (n) => new Uint8Array(n).fill(2) });
+    const r = await ensureNodeUser(dir);
+    const user = () => readUsers(dir).users.find((u) => u.name === r.login.user)!;
+    expect(user()).toMatchObject({ role: 'pull', repos: [] });
+    expect(verifyPassword(r.login.password, user().hash)).toBe(true);
+    const { addUserWithRole } = await import('../../src/auth/user-store.js');
+    await addUserWithRole(dir, { name: r.login.user, password: r.login.password, role: 'push', update: true });
+    expect(await ensureNodeUser(dir)).toEqual({ login: r.login, action: 'restored' });
+    expect(user()).toMatchObject({ role: 'pull', repos: [] });
   });
 });

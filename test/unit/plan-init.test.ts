@@ -256,13 +256,13 @@ describe('the containers, as they see a bundle the writer made', () => {
 describe('initState and planInit', () => {
   const answers = (over: Partial<InitAnswers> = {}): InitAnswers => ({
     dir: './registry', mode: 'tls', hosts: ['10.0.0.5'], port: 5000, users: [], days: 825, caDays: 3650,
-    keyType: 'ecdsa', leafKey: { type: 'ecdsa' }, caKey: { type: 'ecdsa' }, bcryptCost: 5, ...over,
+    keyType: 'ecdsa', leafKey: { type: 'ecdsa' }, caKey: { type: 'ecdsa' }, bcryptCost: 5, auth: 'htpasswd', ...over,
   });
   const now = new Date('2026-02-03T04:05:06.000Z');
 
   it('records the key type, and RSA sizes only for RSA', () => {
     expect(initState(answers(), now, false)).toEqual({
-      version: 1, mode: 'tls', hosts: ['10.0.0.5'], port: 5000, days: 825, caDays: 3650, keyType: 'ecdsa', bcryptCost: 5,
+      version: 1, mode: 'tls', hosts: ['10.0.0.5'], port: 5000, days: 825, caDays: 3650, keyType: 'ecdsa', bcryptCost: 5, auth: 'htpasswd',
       externalCa: false, image: REGISTRY_IMAGE, createdAt: '2026-02-03T04:05:06.000Z',
     });
     const rsa = initState(answers({ keyType: 'rsa', leafKey: { type: 'rsa', bits: 3072 }, caKey: { type: 'rsa', bits: 4096 } }), now, true);

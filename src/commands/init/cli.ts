@@ -21,6 +21,8 @@ export function registerInit(program: Command): void {
     .option('--key-size <bits>', 'with --key-type rsa: server key size, 2048, 3072 or 4096 (default 2048)')
     .option('--ca-key-size <bits>', 'with --key-type rsa: CA key size (default 4096)')
     .option('--bcrypt-cost <n>', 'bcrypt cost for htpasswd, 4-14 (default 5; see README)')
+    .option('--auth <kind>', 'htpasswd (default) or token: docker_auth with roles per repository, bcrypt once per login')
+    .option('--auth-port <n>', 'with --auth token in tls mode: the token server\'s own TLS port (default 5001)')
     .option('-y, --yes', 'take the defaults for everything the flags leave open; generate passwords')
     .option('--force', 'replace an existing bundle (the old one is kept under .gen/; data/ is untouched)')
     .option('--dry-run', 'list the files that would be written, with their modes; write nothing')
@@ -31,7 +33,8 @@ Examples:
   $ registry-setup init --yes --host 10.0.0.5 --host registry.lan
   $ echo "$PASS" | registry-setup init --host 10.0.0.5 --user ci --password-stdin
   $ registry-setup init --mode proxy --host registry.example.com --yes --dry-run
-  $ registry-setup init --key-type rsa --yes --host 10.0.0.5     # for clients that take only RSA`)
+  $ registry-setup init --key-type rsa --yes --host 10.0.0.5     # for clients that take only RSA
+  $ registry-setup init --auth token --yes --host 10.0.0.5       # roles: user add NAME --role pull|push|admin`)
     .action(async (opts) => {
       // Start both keys before loading init's modules (forge, yaml, handlebars): the
       // imports then overlap key generation instead of preceding it.

@@ -2,8 +2,9 @@ import type { BundleState } from '../../bundle/state.js';
 import { planBundleFiles, REGISTRY_IMAGE, type BundleMaterial } from '../../bundle/plan-files.js';
 import type { PlannedFile } from '../../io/file-plan.js';
 import { parseHost } from '../../pki/hosts.js';
-import { issueCa, issueLeaf } from '../../pki/issue.js';
-import type { BundleKeys } from '../../pki/keys.js';
+import { issueCa, issueLeaf, issueTokenSigner } from '../../pki/issue.js';
+import { generateKeyPair, type BundleKeys } from '../../pki/keys.js';
+import { DEFAULT_TOKEN_SERVICE, renderAuthConfig } from '../../auth/auth-config.js';
 import type { OutsideCa } from '../../pki/outside-ca.js';
 import { formatHtpasswd, hashPasswordAsync } from '../../render/htpasswd.js';
 import type { InitAnswers } from './resolve.js';
@@ -18,7 +19,10 @@ export function initState(a: InitAnswers, now: Date, externalCa: boolean): Bundl
   return {
     version: 1, mode: a.mode, hosts: a.hosts, port: a.port, days: a.days, caDays: a.caDays, keyType: a.keyType,
     ...(a.leafKey.type === 'rsa' && a.caKey.type === 'rsa' && { keySize: a.leafKey.bits, caKeySize: a.caKey.bits }),
-    bcryptCost: a.bcryptCost, externalCa, image: REGISTRY_IMAGE, createdAt: now.toISOString(),
+    bcryptCost: a.bcryptCost,
+    auth: a.auth,
+    ...(a.auth === 'token' && { tokenService: DEFAULT_TOKEN_SERVICE, ...(a.authPort && { authPort: a.authPort }) }),
+    externalCa, image: REGISTRY_IMAGE, createdAt: now.toISOString(),
   };
 }
 
@@ -49,12 +53,24 @@ export async function issueMaterial(
   const leafPem = issueLeaf({ ca, publicKeyPem: keys.leaf.publicKeyPem, hosts: a.hosts.map((h) => parseHost(h)), days: a.days, now, serial: ctx.random(16) });
   const hashes = [];
   for (const u of a.users) hashes.push({ user: u.name, hash: await hashPasswordAsync(u.password, a.bcryptCost) });
+  const token = a.auth === 'token' ? await issueTokenMaterial(a, ca, now, ctx.random, hashes) : undefined;
   return {
+    ...(token && { token }),
     // Nodes trust the top of an outside chain; the server presents its leaf and the intermediates under it.
     caCertPem: ca.rootPem ?? ca.certPem,
     caKeyPem: outsideCa ? null : ca.keyPem,
     certPem: `${leafPem}${ca.chainPem ?? ''}`,
     keyPem: keys.leaf.privateKeyPem,
-    htpasswd: formatHtpasswd(hashes),
+    htpasswd: a.auth === 'token' ? null : formatHtpasswd(hashes),
   };
+}
+
+/** RSA, because docker_auth 1.14 computes a wrong key id for EC keys (FACTS.md); init's users are admins. */
+async function issueTokenMaterial(
+  a: InitAnswers, ca: { certPem: string; keyPem: string }, now: Date, random: (n: number) => Uint8Array, hashes: { user: string; hash: string }[],
+): Promise<NonNullable<BundleMaterial['token']>> {
+  const key = await generateKeyPair({ type: 'rsa', bits: 2048 });
+  const certPem = issueTokenSigner({ ca, publicKeyPem: key.publicKeyPem, commonName: `registry-setup token signer for ${a.hosts[0]}`, days: a.days, now, serial: random(16) });
+  const users = hashes.map((h) => ({ name: h.user, hash: h.hash, role: 'admin' as const, repos: [] }));
+  return { authConfig: renderAuthConfig(initState(a, now, false), users), certPem, keyPem: key.privateKeyPem };
 }

@@ -1,5 +1,6 @@
 import { UsageError } from '../../errors.js';
-import { MODES, type Mode } from '../../bundle/state.js';
+import { AUTH_KINDS, MODES, type AuthKind, type Mode } from '../../bundle/state.js';
+import { DEFAULT_AUTH_PORT } from '../../auth/auth-config.js';
 import { parseHost } from '../../pki/hosts.js';
 import type { KeySpec, KeyType } from '../../pki/keys.js';
 import { generatePassword, validatePassword, validateUserName, DEFAULT_BCRYPT_COST } from '../../render/htpasswd.js';
@@ -23,6 +24,8 @@ export interface InitFlags {
   keySize?: string;
   caKeySize?: string;
   bcryptCost?: string;
+  auth?: string;
+  authPort?: string;
   force?: boolean;
   dryRun?: boolean;
   yes?: boolean;
@@ -47,6 +50,9 @@ export interface InitAnswers {
   leafKey: KeySpec;
   caKey: KeySpec;
   bcryptCost: number;
+  auth: AuthKind;
+  /** Token auth in tls mode: docker_auth's own TLS port. */
+  authPort?: number;
   ca?: { certFile: string; keyFile: string };
 }
 
@@ -76,7 +82,18 @@ export function resolveFixedFlags(flags: InitFlags) {
   const users = flags.user?.map((u) => validateUserName(u));
   if (mode === 'insecure' && users?.length) throw new UsageError('--user cannot be used with --mode insecure: basic auth needs TLS');
   if (flags.passwordStdin && users?.length !== 1) throw new UsageError('--password-stdin reads one password, so it needs exactly one --user');
-  return { ...keys, days, caDays, bcryptCost, mode, port, hosts, users, ca, dir };
+  const auth = flags.auth === undefined ? undefined : parseChoice(flags.auth, '--auth', AUTH_KINDS);
+  const authPort = flags.authPort === undefined ? undefined : parsePort(flags.authPort, '--auth-port');
+  checkAuth(mode, auth, authPort, port);
+  return { ...keys, days, caDays, bcryptCost, mode, port, hosts, users, ca, dir, auth, authPort };
+}
+
+/** Token auth needs TLS; --auth-port is docker_auth's own port, which only tls mode has. Checked again once the wizard has answered. */
+function checkAuth(mode: Mode | undefined, auth: AuthKind | undefined, authPort: number | undefined, port: number | undefined): void {
+  if (auth === 'token' && mode === 'insecure') throw new UsageError('--auth token cannot be used with --mode insecure: tokens and passwords need TLS');
+  if (authPort !== undefined && auth !== 'token') throw new UsageError('--auth-port is the token server\'s port: it needs --auth token');
+  if (authPort !== undefined && mode === 'proxy') throw new UsageError('--auth-port is for tls mode: in proxy mode nginx serves the token realm at /auth on --port');
+  if (authPort !== undefined && authPort === port) throw new UsageError(`--auth-port ${authPort} is the registry's --port: pick another`);
 }
 
 function missing(flag: string, what: string): UsageError {
@@ -113,6 +130,17 @@ export async function resolveInitAnswers(flags: InitFlags, env: InitEnv): Promis
   const defaultPort = mode === 'proxy' ? 443 : 5000;
   const port = fixed.port ?? (ask ? parsePort(await ask.input('Port clients will use', String(defaultPort), (v) => validateWith(() => parsePort(v)))) : defaultPort);
 
+  const auth: AuthKind =
+    fixed.auth ??
+    (ask && mode !== 'insecure'
+      ? ((await ask.select('How should users log in?', [
+          { name: 'htpasswd', hint: 'simplest: the registry checks the password on every request, and every user may push and delete' },
+          { name: 'token', hint: 'roles (pull/push/admin per repository) and bcrypt once per login, for one more container (docker_auth)' },
+        ], 'htpasswd')) as AuthKind)
+      : 'htpasswd');
+  checkAuth(mode, auth, fixed.authPort, port);
+  const authPort = auth === 'token' && mode === 'tls' ? fixed.authPort ?? (port === DEFAULT_AUTH_PORT ? DEFAULT_AUTH_PORT + 1 : DEFAULT_AUTH_PORT) : undefined;
+
   let names = mode === 'insecure' ? [] : fixed.users;
   if (!names) {
     if (ask) {
@@ -125,7 +153,7 @@ export async function resolveInitAnswers(flags: InitFlags, env: InitEnv): Promis
   }
   const users = await resolvePasswords([...new Set(names)], flags, env, ask);
   return { dir: fixed.dir, mode, hosts, port, users, days: fixed.days, caDays: fixed.caDays, keyType: fixed.keyType,
-    leafKey: fixed.leafKey, caKey: fixed.caKey, bcryptCost: fixed.bcryptCost, ...(fixed.ca && { ca: fixed.ca }) };
+    leafKey: fixed.leafKey, caKey: fixed.caKey, bcryptCost: fixed.bcryptCost, auth, ...(authPort && { authPort }), ...(fixed.ca && { ca: fixed.ca }) };
 }
 
 async function resolvePasswords(names: string[], flags: InitFlags, env: InitEnv, ask: Prompter | undefined): Promise<UserAnswer[]> {

@@ -20,6 +20,8 @@ import { caExpiryAdvice, decideRenewal, leafDays } from '../../pki/renewal.js';
 import { resolveRenewFlags, type RenewFlags, type RenewOptions } from './resolve.js';
 import { planRenewFiles, renewedState } from './plan.js';
 import { printNothingToDo, printRenewDryRun, printRenewed, runReload } from './report.js';
+import { planTokenRenewal, issueTokenRenewal } from './token.js';
+import { nudgeTokenServer } from '../../auth/live-reload.js';
 
 export interface RenewDeps {
   now?: Date;
@@ -49,8 +51,10 @@ async function renewBundle(b: LoadedBundle, opts: RenewOptions, now: Date, out: 
   if (caNotAfter <= now) throw new FailError(caAdvice!);
   if (caAdvice) out.warn(caAdvice);
 
+  const token = planTokenRenewal(b, now, opts.windowDays, opts.force);
+  if (token?.due) out.warn(`the token-signing certificate (${BUNDLE_FILES.tokenCert}) ${token.due}: it is renewed with the server certificate`);
   const decision = decideRenewal({
-    now, windowDays: opts.windowDays, force: opts.force, certNotAfter: new Date(b.cert.validTo),
+    now, windowDays: opts.windowDays, force: opts.force || Boolean(token?.due), certNotAfter: new Date(b.cert.validTo),
     certSans: certSans(b.cert), recordedHosts: b.state.hosts, addHosts: opts.addHosts,
   });
   if (!decision.renew) return printNothingToDo(out, b, decision.due, opts.windowDays);
@@ -64,7 +68,8 @@ async function renewBundle(b: LoadedBundle, opts: RenewOptions, now: Date, out: 
   const state = renewedState(b.state, decision.hosts, days);
   const convert = b.generation === null ? b.state : null;
   const summary = { reason: decision.reason, hosts: decision.hosts, days };
-  if (opts.dryRun) return printRenewDryRun(out, summary, planRenewFiles({ certPem: null, keyPem: null }, state, convert));
+  const pendingToken = token && { certPem: null, ...(token.newKey && { newKeyPem: null }) };
+  if (opts.dryRun) return printRenewDryRun(out, summary, planRenewFiles({ certPem: null, keyPem: null, ...(pendingToken && { token: pendingToken }) }, state, convert));
 
   out.progress('• generating a new key and certificate…');
   const keys = await generateKeyPair(keySpecFor(b));
@@ -75,8 +80,12 @@ async function renewBundle(b: LoadedBundle, opts: RenewOptions, now: Date, out: 
   if (!served || !servedChainVerifies(served, b.caCert)) {
     throw new FailError(`the new certificate does not chain to ${join(b.dir, BUNDLE_FILES.caCert)}; nothing was changed`);
   }
-  const files = resolvedFiles(planRenewFiles({ certPem, keyPem: keys.privateKeyPem }, state, convert));
+  const tokenMaterial = token ? await issueTokenRenewal(b, token, ca, days, now) : undefined;
+  const files = resolvedFiles(planRenewFiles({ certPem, keyPem: keys.privateKeyPem, ...(tokenMaterial && { token: tokenMaterial }) }, state, convert));
   const result = await commitChange(b.dir, { files }, { now, random: (n) => randomBytes(n) });
+  // docker_auth reloads its config and with it the files it names: the new token certificate, and in tls mode the server's.
+  if (token) nudgeTokenServer(b.dir);
+  if (token?.newKey) out.warn(`a new token-signing key was made: restart the registry so it trusts it (cd ${b.dir} && docker compose restart registry)`);
   const newServed = { address: mainAddress(b.state.hosts, b.state.port), caPem: b.caCertPem, fingerprint256: served[0]!.fingerprint256 };
   const reloaded = opts.reload ? await runReload(b.dir, b.state.mode, convert !== null, newServed, out) : false;
   printRenewed(out, { b, cert: served[0]!, result, summary, stateChanged: state !== null, converted: convert !== null, reloaded });

@@ -93,10 +93,11 @@ export function printRenewed(out: Output, r: Renewed): void {
   const previous = r.result.previous && `${GEN_DIR}/${r.result.previous}`;
   if (out.isJson) {
     return out.json({ renewed: true, reason: r.summary.reason, serial: r.cert.serialNumber, sans: certSans(r.cert), notAfter,
-      addedHosts, previous, stateUpdated: r.stateChanged, converted: r.converted, reloaded: r.reloaded, reloadCommand: command });
+      addedHosts, previous, ...(b.token && { tokenCertRenewed: true }), stateUpdated: r.stateChanged, converted: r.converted, reloaded: r.reloaded, reloadCommand: command });
   }
   out.print(`${out.green('✔')} Renewed ${BUNDLE_FILES.cert} (${r.summary.reason}): serial ${r.cert.serialNumber}, valid until ${isoDay(notAfter)}, for ${certSans(r.cert).join(', ')}`);
   out.print(`  The CA is unchanged, so nodes that trust ${BUNDLE_FILES.caCert} need nothing.`);
+  if (b.token) out.print(`  ${BUNDLE_FILES.tokenCert}, the token-signing certificate, is renewed too (same key); docker_auth reloads it by itself.`);
   if (r.stateChanged) out.print(`  ${BUNDLE_FILES.state} now records ${addedHosts.length ? `the new hosts (${addedHosts.join(', ')}) and ` : ''}the validity.`);
   if (previous) out.print(`  The previous files are kept as ${previous}/.`);
   if (r.converted) out.print(`  The bundle now keeps its files in generations (${GEN_DIR}/); docker-compose.yml was rewritten for it, so the containers must be recreated once.`);

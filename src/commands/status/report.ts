@@ -3,6 +3,7 @@ import type { CertStatus, StatusReport } from '../../bundle/assess.js';
 import type { ProbeReport } from '../../bundle/assess-probe.js';
 import { BUNDLE_FILES } from '../../bundle/state.js';
 import type { Output } from '../../io/output.js';
+import type { TokenSignerStatus } from '../../auth/token-status.js';
 
 
 function verdictText(out: Output, c: CertStatus): string {
@@ -34,6 +35,17 @@ function probeLines(out: Output, p: ProbeReport): string[] {
   return lines;
 }
 
+function tokenLines(out: Output, t: TokenSignerStatus): string[] {
+  const match = t.trustedMatchesKey === null ? out.red(`${BUNDLE_FILES.tokenKey} MISSING`)
+    : t.trustedMatchesKey ? `the registry trusts the key docker_auth signs with (${BUNDLE_FILES.tokenKey})` : out.red(`DOES NOT MATCH ${BUNDLE_FILES.tokenKey}: every token is refused`);
+  return [
+    `${out.bold('Token signer')}  ${BUNDLE_FILES.tokenCert}`,
+    ...(t.cert ? [row('key', t.cert.keyDescription), row('valid', validity(out, t.cert))] : [row('cert', out.red('MISSING'))]),
+    row('trust', match),
+    '',
+  ];
+}
+
 /** The human form of the report; --json prints the same data as it is. */
 export function printStatus(out: Output, r: StatusReport): void {
   const { ca, cert } = r;
@@ -60,6 +72,8 @@ export function printStatus(out: Output, r: StatusReport): void {
     row('valid', validity(out, cert)),
     row('chain', cert.chainsToCa ? `issued by ${BUNDLE_FILES.caCert}` : out.red(`NOT issued by ${BUNDLE_FILES.caCert}`)),
     '',
+    ...(r.auth === null ? [] : [`Auth: ${r.auth === 'token' ? 'token (docker_auth: roles, bcrypt once per login)' : 'htpasswd (every user may push and delete)'}`]),
+    ...(r.tokenSigner ? tokenLines(out, r.tokenSigner) : []),
     r.users === null ? 'Users: none (insecure mode has no authentication)' : `Users (${r.users.length}): ${r.users.join(', ') || '(none)'}`,
     ...(r.image ? [`Registry image: ${r.image.outdated ? out.yellow(`${r.image.image} (older than ${r.image.pinned}${r.image.cves.length ? `; ${r.image.cves.map((c) => c.id).join(', ')}` : ''})`) : r.image.image}`] : []),
     ...(r.probe ? ['', ...probeLines(out, r.probe)] : []),

@@ -1,99 +1,39 @@
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { FailError } from '../../errors.js';
-import { readOptional } from '../../bundle/load.js';
 import { sweepBundleDir } from '../../io/bundle-sweep.js';
-import { planLayoutFiles } from '../../bundle/plan-files.js';
-import { BUNDLE_FILES, type BundleState } from '../../bundle/state.js';
-import { readBundleState } from '../../bundle/read-state.js';
-import { acquireLock } from '../../io/bundle-lock.js';
-import { commitChange } from '../../io/bundle-writer.js';
-import { PUBLIC, resolvedFiles, type PlannedFile } from '../../io/file-plan.js';
-import { currentGeneration } from '../../io/generations.js';
 import { createOutput, type Output } from '../../io/output.js';
 import { parseDir } from '../../options/values.js';
-import { removeHtpasswdUser, setHtpasswdUser } from '../../render/htpasswd-edit.js';
-import { DEFAULT_BCRYPT_COST, hashPasswordAsync, parseHtpasswd } from '../../render/htpasswd.js';
+import { addUserWithRole, checkAddUser, readUsers, removeUser } from '../../auth/user-store.js';
 import { resolvePassword, resolveUser, type UserDeps, type UserFlags } from './resolve.js';
 import { printUserChange, printUsers } from './report.js';
 
 export type { UserFlags } from './resolve.js';
 
-export interface Auth {
-  dir: string;
-  state: BundleState;
-  text: string | null;
-}
-
-/** The bundle's htpasswd; an insecure bundle has none, and says why. */
-function readAuth(dir: string): Auth {
-  const state = readBundleState(dir);
-  if (state.mode === 'insecure') {
-    throw new FailError(`${dir} is an insecure-mode bundle: plain HTTP carries no authentication, so it has no users`);
-  }
-  return { dir, state, text: readOptional(dir, BUNDLE_FILES.htpasswd) };
-}
-
-const hasUser = (text: string | null, name: string) => parseHtpasswd(text ?? '').some((e) => e.user === name);
-
-/** A new htpasswd text, and files committed with it by the same rename (or not at all). */
-export interface UserEdit {
-  text: string;
-  extra?: readonly PlannedFile[];
-}
-
-/**
- * Reads htpasswd under the bundle lock, edits it, and commits the new file as a new
- * generation: the registry and nginx re-read it on their next request. An edit that
- * returns null changes nothing, and nothing is committed.
- */
-export async function editUsers(dir: string, edit: (auth: Auth) => Promise<string | UserEdit | null>): Promise<{ auth: Auth; text: string; converted: boolean }> {
-  readAuth(dir); // no bundle, or an insecure one: one clear line before any lock
-  const lock = acquireLock(dir);
-  try {
-    const auth = readAuth(dir);
-    const edited = await edit(auth);
-    const converted = currentGeneration(dir) === null;
-    if (edited === null) return { auth, text: auth.text ?? '', converted };
-    const { text, extra = [] } = typeof edited === 'string' ? { text: edited } : edited;
-    const files = resolvedFiles([{ path: BUNDLE_FILES.htpasswd, contents: text, mode: PUBLIC }, ...extra, ...(converted ? planLayoutFiles(auth.state) : [])]);
-    await commitChange(dir, { files }, { now: new Date(), random: (n) => randomBytes(n) });
-    return { auth, text, converted };
-  } finally {
-    lock.release();
-  }
-}
-
+/** resolve (flags, then the bundle: a refused role is one line before any question) → password → commit → report. */
 export async function userAdd(nameArg: string, flags: UserFlags, deps: UserDeps & { out?: Output } = {}): Promise<void> {
   const opts = resolveUser(nameArg, flags);
   const out = deps.out ?? createOutput({ json: flags.json });
   const dir = sweepBundleDir(opts.dir, out);
-  const exists = hasUser(readAuth(dir).text, opts.name);
-  if (exists && !flags.update) throw new FailError(`user ${opts.name} already exists in ${BUNDLE_FILES.htpasswd}; pass --update to change the password`);
+  const req = { name: opts.name, role: opts.role, repos: opts.repos, update: flags.update };
+  checkAddUser(readUsers(dir), req);
   const { password, generated } = await resolvePassword(opts.name, flags, deps);
   // The edit reads the file again under the lock: a prompt can take a while, and another edit may have landed.
-  const r = await editUsers(dir, async (auth) => setHtpasswdUser(auth.text ?? '', opts.name, await hashPasswordAsync(password, auth.state.bcryptCost ?? DEFAULT_BCRYPT_COST)));
-  printUserChange(out, { dir, name: opts.name, action: exists ? 'updated' : 'added', converted: r.converted, ...(generated && { password }) });
+  const change = await addUserWithRole(dir, { ...req, password });
+  printUserChange(out, { dir, name: opts.name, change, ...(generated && { password }) });
 }
 
 export async function userRm(nameArg: string, flags: UserFlags, deps: { out?: Output } = {}): Promise<void> {
   const opts = resolveUser(nameArg, flags);
   const out = deps.out ?? createOutput({ json: flags.json });
   const dir = sweepBundleDir(opts.dir, out);
-  const r = await editUsers(dir, async (auth) => {
-    const { text, removed } = removeHtpasswdUser(auth.text ?? '', opts.name);
-    if (!removed) throw new FailError(`no user ${opts.name} in ${join(dir, BUNDLE_FILES.htpasswd)} (see registry-setup user ls)`);
-    return text;
-  });
-  const left = parseHtpasswd(r.text).map((e) => e.user);
-  if (left.length === 0) out.warn(`no users are left in ${BUNDLE_FILES.htpasswd}: nobody can log in until you add one`);
-  printUserChange(out, { dir, name: opts.name, action: 'removed', converted: r.converted, users: left });
+  const change = await removeUser(dir, opts.name);
+  if (change.left!.length === 0) out.warn(`no users are left in ${change.file}: nobody can log in until you add one`);
+  printUserChange(out, { dir, name: opts.name, change });
 }
 
 export async function userLs(flags: UserFlags, deps: { out?: Output } = {}): Promise<void> {
   const out = deps.out ?? createOutput({ json: flags.json });
   const dir = sweepBundleDir(parseDir(flags.dir ?? './registry'), out);
-  const auth = readAuth(dir);
-  if (auth.text === null) out.warn(`${join(dir, BUNDLE_FILES.htpasswd)} is missing; add a user with registry-setup user add NAME`);
-  printUsers(out, parseHtpasswd(auth.text ?? '').map((e) => e.user));
+  const set = readUsers(dir);
+  if (set.text === null) out.warn(`${join(dir, set.file)} is missing; add a user with registry-setup user add NAME`);
+  printUsers(out, set.auth, set.users.map(({ name, role, repos }) => ({ name, role, repos })));
 }

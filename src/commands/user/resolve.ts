@@ -5,6 +5,7 @@ import { readStdin } from '../../io/stdin.js';
 import { parseDir } from '../../options/values.js';
 import { generatePassword, validatePassword, validateUserName } from '../../render/htpasswd.js';
 import { askPasswordTwice } from '../init/resolve.js';
+import { parseRepoGlob, parseRole, type Role } from '../../auth/roles.js';
 
 export interface UserFlags {
   dir?: string;
@@ -12,6 +13,8 @@ export interface UserFlags {
   passwordStdin?: boolean;
   generate?: boolean;
   update?: boolean;
+  role?: string;
+  repo?: string[];
 }
 
 export interface UserDeps {
@@ -23,12 +26,19 @@ export interface UserDeps {
 export interface UserOptions {
   dir: string;
   name: string;
+  role?: Role;
+  repos?: string[];
 }
 
 /** Flags first, before any file is read or any question asked. */
 export function resolveUser(nameArg: string, flags: UserFlags): UserOptions {
   if (flags.passwordStdin && flags.generate) throw new UsageError('--password-stdin and --generate exclude each other: pick one');
-  return { dir: parseDir(flags.dir ?? './registry'), name: validateUserName(nameArg, 'user name') };
+  return {
+    dir: parseDir(flags.dir ?? './registry'),
+    name: validateUserName(nameArg, 'user name'),
+    ...(flags.role !== undefined && { role: parseRole(flags.role) }),
+    ...(flags.repo !== undefined && { repos: [...new Set(flags.repo.map((r) => parseRepoGlob(r)))] }),
+  };
 }
 
 /** stdin, --generate, or a hidden prompt asked twice; never argv. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { registryMajor, registryProgram } from './registry-binary.js';
+import { dockerAuthProgram, registryMajor, registryProgram } from './registry-binary.js';
 
 /**
  * Reads a bundle's docker-compose.yml into what the native harness needs.
@@ -130,9 +130,9 @@ function parseEnv(env: unknown): Record<string, string> {
 }
 
 /** Which native program stands in for the image. Keyed by image name so service names stay free. */
-export function kindOf(spec: ServiceSpec): 'registry' | 'nginx' {
+export function kindOf(spec: ServiceSpec): 'registry' | 'nginx' | 'docker_auth' {
   const image = spec.image.split('/').pop()!.split(':')[0];
-  if (image === 'registry' || image === 'nginx') return image;
+  if (image === 'registry' || image === 'nginx' || image === 'docker_auth') return image;
   throw new Error(`service ${spec.name}: no native program for image ${spec.image}`);
 }
 
@@ -198,6 +198,8 @@ export function programFor(spec: ServiceSpec, registryMajorOverride?: 2 | 3, bin
     const link = `${binDir}/registry`;
     return `ln -sf "$(command -v ${sh(program)})" ${sh(link)} && PATH=${sh(binDir)}:"$PATH" exec ${spec.entrypoint.map(sh).join(' ')} ${serve}`;
   }
+  // The image's entrypoint is the program; compose's command is its arguments.
+  if (kindOf(spec) === 'docker_auth') return `exec ${sh(dockerAuthProgram())} ${(spec.command ?? ['/config/auth_config.yml']).map(sh).join(' ')}`;
   // -e: nginx opens its compiled-in error log before it reads any config.
   const [program, ...args] = spec.command ?? ['nginx', '-g', 'daemon off;'];
   if (program !== 'nginx') throw new Error(`service ${spec.name}: command ${JSON.stringify(spec.command)} does not run nginx`);

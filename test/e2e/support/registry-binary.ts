@@ -25,6 +25,20 @@ export function registryProgram(major: 2 | 3): string {
   return bin;
 }
 
+/** docker_auth 1.14.0 (the stripped build in shared/peers), unpacked once per machine like the registry. */
+export function dockerAuthProgram(): string {
+  const dir = path.join(os.tmpdir(), 'rs-peers');
+  const bin = path.join(dir, 'docker_auth-1.14.0');
+  if (!existsSync(bin)) {
+    mkdirSync(dir, { recursive: true });
+    const tmp = `${bin}.${process.pid}`;
+    execFileSync('sh', ['-c', `xz -dc "$1" > "$2"`, 'sh', path.join(PEERS_DIR, 'docker_auth-1.14.0-stripped.xz'), tmp]);
+    chmodSync(tmp, 0o755);
+    renameSync(tmp, bin);
+  }
+  return bin;
+}
+
 export function registryMajor(image: string): 2 | 3 {
   const tag = image.split('/').pop()!.split(':')[1] ?? 'latest';
   return tag !== 'latest' && Number(tag.split('.')[0]) === 2 ? 2 : 3;
