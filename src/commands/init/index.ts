@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { FailError } from '../../errors.js';
 import { TOP_LEVEL_NAMES } from '../../bundle/layout.js';
 import { sweepBundleDir } from '../../io/bundle-sweep.js';
+import { maintenanceRestorer } from '../../maintenance/restorer.js';
 import { acquireLock } from '../../io/bundle-lock.js';
 import { commitChange, createBundle } from '../../io/bundle-writer.js';
 import { resolvedFiles } from '../../io/file-plan.js';
@@ -59,7 +60,7 @@ export async function init(flags: InitFlags, deps: InitDeps = {}): Promise<void>
   const out = deps.out ?? createOutput({ json: flags.json });
   const fixed = resolveFixedFlags(flags);
   assertWritableDir(fixed.dir);
-  const dir = flags.dryRun ? resolve(fixed.dir) : sweepBundleDir(fixed.dir, out);
+  const dir = flags.dryRun ? resolve(fixed.dir) : sweepBundleDir(fixed.dir, out, await maintenanceRestorer(fixed.dir));
   const at = existingAt(dir);
   if (at.bundlePaths.length > 0 && !flags.force) {
     throw new FailError(`${fixed.dir} already holds a bundle (${at.bundlePaths[0]}); pass --force to replace it (the old one is kept under .gen/)`);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { FailError } from '../../errors.js';
 import { readOptional } from '../../bundle/load.js';
 import { sweepBundleDir } from '../../io/bundle-sweep.js';
+import { restoreInterruptedMaintenance } from '../../maintenance/restore.js';
 import { planLayoutFiles } from '../../bundle/plan-files.js';
 import { BUNDLE_FILES, type BundleState } from '../../bundle/state.js';
 import { readBundleState } from '../../bundle/read-state.js';
@@ -58,7 +59,7 @@ async function editUsers(dir: string, edit: (auth: Auth) => Promise<string>): Pr
 export async function userAdd(nameArg: string, flags: UserFlags, deps: UserDeps & { out?: Output } = {}): Promise<void> {
   const opts = resolveUser(nameArg, flags);
   const out = deps.out ?? createOutput({ json: flags.json });
-  const dir = sweepBundleDir(opts.dir, out);
+  const dir = sweepBundleDir(opts.dir, out, restoreInterruptedMaintenance);
   const exists = hasUser(readAuth(dir).text, opts.name);
   if (exists && !flags.update) throw new FailError(`user ${opts.name} already exists in ${BUNDLE_FILES.htpasswd}; pass --update to change the password`);
   const { password, generated } = await resolvePassword(opts.name, flags, deps);
@@ -70,7 +71,7 @@ export async function userAdd(nameArg: string, flags: UserFlags, deps: UserDeps 
 export async function userRm(nameArg: string, flags: UserFlags, deps: { out?: Output } = {}): Promise<void> {
   const opts = resolveUser(nameArg, flags);
   const out = deps.out ?? createOutput({ json: flags.json });
-  const dir = sweepBundleDir(opts.dir, out);
+  const dir = sweepBundleDir(opts.dir, out, restoreInterruptedMaintenance);
   const r = await editUsers(dir, async (auth) => {
     const { text, removed } = removeHtpasswdUser(auth.text ?? '', opts.name);
     if (!removed) throw new FailError(`no user ${opts.name} in ${join(dir, BUNDLE_FILES.htpasswd)} (see registry-setup user ls)`);
@@ -83,7 +84,7 @@ export async function userRm(nameArg: string, flags: UserFlags, deps: { out?: Ou
 
 export async function userLs(flags: UserFlags, deps: { out?: Output } = {}): Promise<void> {
   const out = deps.out ?? createOutput({ json: flags.json });
-  const dir = sweepBundleDir(parseDir(flags.dir ?? './registry'), out);
+  const dir = sweepBundleDir(parseDir(flags.dir ?? './registry'), out, restoreInterruptedMaintenance);
   const auth = readAuth(dir);
   if (auth.text === null) out.warn(`${join(dir, BUNDLE_FILES.htpasswd)} is missing; add a user with registry-setup user add NAME`);
   printUsers(out, parseHtpasswd(auth.text ?? '').map((e) => e.user));
