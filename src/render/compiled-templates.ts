@@ -5,8 +5,8 @@ import { TEMPLATE_OPTIONS, registerTemplateHelpers } from './template-helpers.js
 
 /**
  * Templates compiled at run time, from templates/. The bundle replaces this module
- * with the same templates compiled at build time into plain functions
- * (scripts/precompiled-templates.mjs), so the CLI loads no handlebars at all.
+ * with the same templates precompiled at build time (scripts/build.mjs), so the
+ * CLI loads only handlebars' small runtime, never its compiler.
  */
 registerTemplateHelpers(Handlebars);
 

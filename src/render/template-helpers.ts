@@ -1,8 +1,7 @@
 /**
- * How templates are compiled, the two ways: at run time from templates/ by
- * handlebars (src/render/compiled-templates.ts, under the tests), and at build
- * time into plain functions for the bundle (scripts/precompiled-templates.mjs,
- * which does the same, checked by test/unit/precompiled-templates.test.ts).
+ * What every template is compiled with, shared by the two ways templates are
+ * compiled: at run time from templates/ (src/render/compiled-templates.ts, under
+ * the tests) and at build time into the bundle (scripts/build.mjs).
  *
  * Strict mode turns a missing field into an error instead of an empty string,
  * and noEscape because these are config files, not HTML.

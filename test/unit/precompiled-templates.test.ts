@@ -6,7 +6,6 @@ import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as source from '../../src/bundle/plan-files.js';
 import * as sourceTimer from '../../src/render/renew-timer.js';
-import * as sourceTemplates from '../../src/render/templates.js';
 import type { BundleState } from '../../src/bundle/state.js';
 // @ts-expect-error: a plain .mjs build script, no types
 import { precompiledTemplates } from '../../scripts/precompiled-templates.mjs';
@@ -18,13 +17,10 @@ import { precompiledTemplates } from '../../scripts/precompiled-templates.mjs';
 const dir = mkdtempSync(join(tmpdir(), 'rs-precompiled-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function bundled(): Promise<{
-  planBundleFiles: typeof source.planBundleFiles; planRenewTimer: typeof sourceTimer.planRenewTimer; renderTemplate: typeof sourceTemplates.renderTemplate;
-}> {
+async function bundled(): Promise<{ planBundleFiles: typeof source.planBundleFiles; planRenewTimer: typeof sourceTimer.planRenewTimer }> {
   const entry = join(dir, 'entry.ts');
   writeFileSync(entry, `export { planBundleFiles } from ${JSON.stringify(join(import.meta.dirname, '../../src/bundle/plan-files.ts'))};
-export { planRenewTimer } from ${JSON.stringify(join(import.meta.dirname, '../../src/render/renew-timer.ts'))};
-export { renderTemplate } from ${JSON.stringify(join(import.meta.dirname, '../../src/render/templates.ts'))};\n`);
+export { planRenewTimer } from ${JSON.stringify(join(import.meta.dirname, '../../src/render/renew-timer.ts'))};\n`);
   const out = join(dir, 'out.mjs');
   await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', outfile: out, logLevel: 'error', plugins: [precompiledTemplates],
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" } });
@@ -54,19 +50,6 @@ describe('precompiled templates', () => {
     for (const systemd of [true, false]) {
       const input = { dir: '/srv/my registry', node: '/usr/bin/node', cli: '/opt/rs/dist/cli.js', extraArgs: ['--ca-cert', '/x y/ca.crt'], systemd };
       expect(b.planRenewTimer(input)).toEqual(sourceTimer.planRenewTimer(input));
-    }
-  });
-
-  it('are strict like handlebars: a field the data lacks is an error, a falsy or empty one skips its #if', async () => {
-    const b = await bundled();
-    for (const render of [b.renderTemplate, sourceTemplates.renderTemplate]) {
-      expect(() => render('renew.cron.hbs', { dir: '/x', hour: 3, command: 'c' })).toThrow(/"minute" not defined in \[object Object\]/);
-      const config = { dataDir: '/d', addr: ':5000', tls: { certificate: 'c', key: 'k' }, htpasswd: '' };
-      expect(render('config.yml.hbs', { ...config, tls: [] })).toBe(render('config.yml.hbs', { ...config, tls: 0 }));
-      expect(render('config.yml.hbs', config)).toContain('certificate: "c"');
-      expect(render('config.yml.hbs', config)).not.toContain('auth:');
-      expect(render('registry-setup.yml.hbs', { fields: { a: 1, b: 'on', c: [1, 'x'], d: null } })).toBe(
-        "# registry-setup's record of this bundle. Later commands read it; it holds no secrets.\na: 1\nb: \"on\"\nc: [1,\"x\"]\nd: null\n");
     }
   });
 });
