@@ -49,17 +49,10 @@ function expandKey(st: Int32Array, keyWords: Int32Array, saltWords: Int32Array |
 }
 
 const B64 = './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-
-/** bcrypt's base64: the usual grouping of 6 bits, no padding, its own alphabet. */
-function bcryptBase64(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i += 3) {
-    const n = (bytes[i]! << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
-    const chars = Math.min(4, Math.ceil(((bytes.length - i) * 8) / 6));
-    for (let k = 0; k < chars; k++) out += B64[(n >>> (18 - 6 * k)) & 0x3f];
-  }
-  return out;
-}
+const STD = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+/** bcrypt's base64: the usual grouping, no padding, its own alphabet. */
+const bcryptBase64 = (bytes: Uint8Array): string =>
+  Buffer.from(bytes).toString('base64').replace(/=+$/, '').replace(/./g, (c) => B64[STD.indexOf(c)]!);
 
 /**
  * The $2b$ hash of password under a 16-byte salt at 2^cost rounds. It yields to
