@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { startStack } from '../test/e2e/support/compose-stack.js';
 import { freePort } from '../test/e2e/support/net.js';
-import { hashPasswordAsync } from '../src/render/htpasswd.js';
+import { hashPassword } from '../src/render/htpasswd.js';
 import type { BenchRow } from './report.js';
 
 const CLI = new URL('../dist/cli.js', import.meta.url).pathname;
@@ -36,7 +36,7 @@ export async function benchRps(seconds = 5): Promise<BenchRow[]> {
       const stack = await startStack(dir);
       try {
         const ours = await wrk(port, seconds);
-        writeFileSync(htpasswd, `bench:${await hashPasswordAsync(PASSWORD, 10)}\n`); // the registry re-reads it on mtime change
+        writeFileSync(htpasswd, `bench:${hashPassword(PASSWORD, 10)}\n`); // the registry re-reads it on mtime change
         await new Promise((r) => setTimeout(r, 1500));
         const ref = await wrk(port, seconds);
         rows.push({

@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { bcryptHash } from './bcrypt.js';
+import bcrypt from 'bcryptjs';
 import { UsageError } from '../errors.js';
 
 /**
@@ -49,9 +48,17 @@ export function formatHtpasswd(entries: readonly HtpasswdEntry[]): string {
   return entries.map((e) => `${e.user}:${e.hash}\n`).join('');
 }
 
-/** A $2b$ hash with a fresh salt, in slices that yield to the event loop: a high cost never holds up Ctrl-C. */
+export function hashPassword(password: string, cost: number, salt?: string): string {
+  return bcrypt.hashSync(password, salt ?? bcrypt.genSaltSync(cost));
+}
+
+/** The same, in slices that yield to the event loop: a high cost never holds up Ctrl-C. */
 export function hashPasswordAsync(password: string, cost: number): Promise<string> {
-  return bcryptHash(password, cost, randomBytes(16));
+  return bcrypt.hash(password, cost);
+}
+
+export function verifyPassword(password: string, hash: string): boolean {
+  return bcrypt.compareSync(password, hash);
 }
 
 /** 24 bytes → 32 base64url characters: 192 bits, and no character a shell or URL mangles. */
