@@ -5,7 +5,7 @@ import { TEMPLATE_OPTIONS, registerTemplateHelpers } from './template-helpers.js
 
 /**
  * Templates compiled at run time, from templates/. The bundle replaces this module
- * with the same templates precompiled at build time (scripts/build.mjs), so the
+ * with the same templates precompiled at build time (src/build/build.mjs), so the
  * CLI loads only handlebars' small runtime, never its compiler.
  */
 registerTemplateHelpers(Handlebars);

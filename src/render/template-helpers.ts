@@ -1,7 +1,7 @@
 /**
  * What every template is compiled with, shared by the two ways templates are
  * compiled: at run time from templates/ (src/render/compiled-templates.ts, under
- * the tests) and at build time into the bundle (scripts/build.mjs).
+ * the tests) and at build time into the bundle (src/build/build.mjs).
  *
  * Strict mode turns a missing field into an error instead of an empty string,
  * and noEscape because these are config files, not HTML.

@@ -8,10 +8,10 @@ import * as source from '../../src/bundle/plan-files.js';
 import * as sourceTimer from '../../src/render/renew-timer.js';
 import type { BundleState } from '../../src/bundle/state.js';
 // @ts-expect-error: a plain .mjs build script, no types
-import { precompiledTemplates } from '../../scripts/precompiled-templates.mjs';
+import { precompiledTemplates } from '../../src/build/precompiled-templates.mjs';
 
 /**
- * The bundle renders from templates precompiled at build time (scripts/precompiled-templates.mjs),
+ * The bundle renders from templates precompiled at build time (src/build/precompiled-templates.mjs),
  * the tests from templates compiled at run time: both must write the same files.
  */
 const dir = mkdtempSync(join(tmpdir(), 'rs-precompiled-'));

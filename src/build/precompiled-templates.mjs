@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import Handlebars from 'handlebars';
 
-const root = fileURLToPath(new URL('../', import.meta.url));
+const root = fileURLToPath(new URL('../../', import.meta.url));
 // The one source of the compile options; esbuild reads the TypeScript for us.
 const { TEMPLATE_OPTIONS } = await import(`data:text/javascript,${encodeURIComponent(
   (await build({ entryPoints: [`${root}src/render/template-helpers.ts`], bundle: true, format: 'esm', write: false, logLevel: 'warning' })).outputFiles[0].text,

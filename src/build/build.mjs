@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { precompiledTemplates } from './precompiled-templates.mjs';
 
-const root = fileURLToPath(new URL('../', import.meta.url));
+const root = fileURLToPath(new URL('../../', import.meta.url));
 /**
  * Node's built-in modules through require, not import: an ESM import of a built-in
  * builds its whole namespace, which runs every lazy getter (node:crypto's webcrypto,
