@@ -23,7 +23,7 @@ Get started:
 
 Exit codes: 0 ok, 1 failed or needs action, 2 usage error, 130 cancelled.
 Every command has --help, and --json for scripts.`);
-  registerCommands(program);
+  registerCommands(program, argv);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -1,5 +1,6 @@
 import type { Output } from '../io/output.js';
 import { sweepBundleDir } from '../io/bundle-sweep.js';
+import { restoreInterruptedMaintenance } from '../maintenance/restore.js';
 import { loadBundle, type LoadedBundle } from './load.js';
 import type { BundleState } from './state.js';
 import { readBundleState } from './read-state.js';
@@ -9,10 +10,10 @@ import { readBundleState } from './read-state.js';
  * an interrupted one removes that run's leftovers and says so in one line.
  */
 export function openBundle(dir: string, out: Pick<Output, 'warn'>): LoadedBundle {
-  return loadBundle(sweepBundleDir(dir, out));
+  return loadBundle(sweepBundleDir(dir, out, restoreInterruptedMaintenance));
 }
 
 export function openBundleState(dir: string, out: Pick<Output, 'warn'>): { dir: string; state: BundleState } {
-  const abs = sweepBundleDir(dir, out);
+  const abs = sweepBundleDir(dir, out, restoreInterruptedMaintenance);
   return { dir: abs, state: readBundleState(abs) };
 }

@@ -16,16 +16,27 @@ import { registerK8sSecret } from './k8s-secret/cli.js';
  * (index.ts: resolve → plan → apply → report) only when it runs, so --help loads
  * nothing heavy.
  */
-export function registerCommands(program: Command): void {
-  registerInit(program);
-  registerStatus(program);
-  registerRenew(program);
-  registerUser(program);
-  registerTrustNode(program);
-  registerImages(program);
-  registerRm(program);
-  registerPrune(program);
-  registerGc(program);
-  registerUpgrade(program);
-  registerK8sSecret(program);
+const COMMANDS: [names: string[], register: (program: Command) => void][] = [
+  [['init'], registerInit],
+  [['status'], registerStatus],
+  [['renew'], registerRenew],
+  [['user'], registerUser],
+  [['trust-node', 'untrust-node'], registerTrustNode],
+  [['images'], registerImages],
+  [['rm'], registerRm],
+  [['prune'], registerPrune],
+  [['gc'], registerGc],
+  [['upgrade'], registerUpgrade],
+  [['k8s-secret'], registerK8sSecret],
+];
+
+/**
+ * When the first argument names a command, only that one is declared: parsing it
+ * needs no other, its help and errors read the same, and declaring all of them is
+ * start-up time every run pays. Anything else (no command, help, a global flag
+ * first, a typo that commander suggests a fix for) gets them all.
+ */
+export function registerCommands(program: Command, argv: readonly string[]): void {
+  const named = COMMANDS.filter(([names]) => names.includes(argv[2] ?? ''));
+  for (const [, register] of named.length > 0 ? named : COMMANDS) register(program);
 }

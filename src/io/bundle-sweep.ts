@@ -2,7 +2,6 @@ import { lstatSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:
 import { basename, dirname, join, resolve } from 'node:path';
 import { CURRENT, GEN_DIR, LOCK_FILE, OWNER_FILE, STORES, TOP_LEVEL_NAMES, isGenerationName, linkTarget, type StoreName } from '../bundle/layout.js';
 import { tryLock } from './bundle-lock.js';
-import { restoreInterruptedMaintenance } from '../maintenance/restore.js';
 import { currentGeneration, exists, keptGenerations, storeEntryOf } from './generations.js';
 
 /**
@@ -86,8 +85,16 @@ function oldTempFiles(dir: string): string[] {
   return removed;
 }
 
+/**
+ * Undoes a killed gc's read-only window (maintenance/restore.ts), under the lock;
+ * returns the clause for the sweep's line, or null. A parameter, not an import:
+ * what it needs (docker compose, a YAML editor) is heavy, and init loads it only
+ * when a record is there (maintenance/restorer.ts).
+ */
+export type MaintenanceRestorer = (dir: string) => string | null;
+
 /** Removes an interrupted run's leftovers in and beside DIR; returns the line to show, or null. */
-export function sweepLeftovers(dir: string): string | null {
+export function sweepLeftovers(dir: string, restore: MaintenanceRestorer): string | null {
   const removed: string[] = [];
   const parent = dirname(dir);
   for (const name of list(parent)) {
@@ -108,7 +115,7 @@ export function sweepLeftovers(dir: string): string | null {
       removed.push(...pruneGenerations(dir), ...oldTempFiles(dir));
       const repaired = repairLinks(dir);
       // A gc killed in its read-only window: the stack is put back too (maintenance/restore.ts).
-      return describe(dir, removed, repaired, restoreInterruptedMaintenance(dir));
+      return describe(dir, removed, repaired, restore(dir));
     } finally {
       lock.release();
     }
@@ -128,9 +135,9 @@ function describe(dir: string, removed: string[], repaired: string[], restored: 
 }
 
 /** Every command that touches a bundle calls this first: it sweeps, says so in one line, and gives the absolute path. */
-export function sweepBundleDir(dir: string, out: { warn(line: string): void }): string {
+export function sweepBundleDir(dir: string, out: { warn(line: string): void }, restore: MaintenanceRestorer): string {
   const abs = resolve(dir);
-  const note = sweepLeftovers(abs);
+  const note = sweepLeftovers(abs, restore);
   if (note) out.warn(note);
   return abs;
 }

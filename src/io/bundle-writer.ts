@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { FailError } from '../errors.js';
 import { CURRENT, DATA_DIR, GEN_DIR, OWNER_FILE, PARENT_FILE, STORES, WRITTEN_FILE, generationId, linkTarget, storeOf, type StoreName } from '../bundle/layout.js';
@@ -55,17 +55,22 @@ export async function createBundle(dirArg: string, files: readonly WrittenFile[]
   const forget = onInterrupt(() => rmSync(staging, { recursive: true, force: true }));
   const gen = generationId(ctx.now, ctx.random(3));
   try {
-    writeNewFile(join(staging, OWNER_FILE), `${process.pid}\n`, 0o600); // tells a sweep this staging is alive
+    // Tells a sweep this staging is alive. No fsync: after a crash its pid is dead, and the staging goes either way.
+    writeNewFile(join(staging, OWNER_FILE), `${process.pid}\n`, 0o600, { sync: false });
     const { entries, fresh } = freshEntries(gen, files);
     const written = buildGeneration(staging, gen, files.map(toStored), entries, fresh, null, hashesOf(files));
     symlinkSync(gen, join(staging, GEN_DIR, CURRENT));
-    ensureLinks(staging, topLevel(files));
+    ensureLinks(staging, topLevel(files), { sync: false });
     makeDirs(join(staging, DATA_DIR));
     await fsyncAll([...written, staging]);
     renameSync(staging, dir); // rename(2) may replace an empty directory
     markCommitted();
     // Only now: until the rename, the owner file keeps a concurrent sweep off a live staging directory.
-    rmSync(join(dir, OWNER_FILE), { force: true });
+    try {
+      unlinkSync(join(dir, OWNER_FILE)); // not rmSync: that loads Node's rimraf for one file
+    } catch {
+      // gone already; it only ever kept sweeps off
+    }
     fsyncDir(parent);
   } catch (err) {
     rmSync(staging, { recursive: true, force: true });
@@ -115,9 +120,9 @@ export async function commitChange(dirArg: string, change: Change, ctx: WriteCon
     const before = previous ? writtenHashes(dir, previous) : {};
     const carriedHashes = Object.fromEntries(carried.filter((f) => !replaced.has(f.path) && before[f.path]).map((f) => [f.path, before[f.path]!]));
     const written = buildGeneration(dir, gen, files, entries, fresh, previous, { ...carriedHashes, ...hashesOf(change.files) });
-    ensureLinks(dir, topLevel(files));
+    ensureLinks(dir, topLevel(files), { sync: false });
     makeDirs(join(dir, DATA_DIR));
-    await fsyncAll(written);
+    await fsyncAll([...written, dir]);
     switchCurrent(dir, gen, ctx.random);
     switched = true;
   } catch (err) {

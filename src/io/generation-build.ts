@@ -46,8 +46,11 @@ export function buildGeneration(
   return [...written, ...dirs, join(root, GEN_DIR)];
 }
 
-/** The contract paths as links into .gen/current. A link missing before the first commit dangles: "no bundle yet". */
-export function ensureLinks(root: string, names: Iterable<string>): void {
+/**
+ * The contract paths as links into .gen/current. A link missing before the first commit dangles: "no bundle yet".
+ * `sync: false` leaves root's fsync to the caller's fsyncAll, which it awaits before the commit.
+ */
+export function ensureLinks(root: string, names: Iterable<string>, { sync = true } = {}): void {
   for (const name of names) {
     const path = join(root, name);
     let target: string | null = null;
@@ -62,7 +65,7 @@ export function ensureLinks(root: string, names: Iterable<string>): void {
     if (target !== null) throw new FailError(`${path} links to ${target}, not to ${linkTarget(name)}: move it away and run this again`);
     symlinkSync(linkTarget(name), path);
   }
-  fsyncDir(root);
+  if (sync) fsyncDir(root);
 }
 
 export const topLevel = (files: readonly { path: string }[]): Set<string> => new Set(files.map((f) => f.path.split('/')[0]!));

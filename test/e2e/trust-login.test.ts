@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { createLan, type Lan, type LanNode } from './support/lan.js';
-import { startService, type ServiceHandle } from './support/compose-stack.js';
+import { startService, startStack, type ServiceHandle } from './support/compose-stack.js';
 import { freePort } from './support/net.js';
 import { buildOciLayout } from './support/oci-image.js';
 import { pushLayout } from './support/skopeo.js';
@@ -57,9 +57,9 @@ describe.skipIf(!canRunPeers(PEERS))('trust-node --login against a real lan and 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'rs-login-e2e-'));
     lan = await createLan({
-      nodes: 7,
+      nodes: 8,
       name: 'tl',
-      nodeSpecs: [{}, { dockerConfig: THEIRS }, { dockerConfig: '{"auths": {' }, {}, { rancher: 'k3s', dockerConfig: THEIRS }, {}, {}],
+      nodeSpecs: [{}, { dockerConfig: THEIRS }, { dockerConfig: '{"auths": {' }, {}, { rancher: 'k3s', dockerConfig: THEIRS }, {}, {}, {}],
     });
     dir = join(work, 'tls');
     const port = await freePort();
@@ -177,6 +177,32 @@ describe.skipIf(!canRunPeers(PEERS))('trust-node --login against a real lan and 
     const bare = await execa('skopeo', ['inspect', '--cert-dir', certDir, `docker://${addr}/${IMAGE}`], { reject: false, env: { DOCKER_CONFIG: join(work, 'empty'), XDG_RUNTIME_DIR: join(work, 'no-runtime'), HOME: join(work, 'no-home') } });
     expect(bare.exitCode).not.toBe(0);
     expect(bare.stderr).toMatch(/unauthorized|authentication required/i);
+  });
+
+  it('under token auth, --login-generate gives the node a pull-only login: it pulls with no docker login, and its push is denied', async () => {
+    const tdir = join(work, 'token');
+    const [port, authPort] = [await freePort(), await freePort()];
+    const init = await execa('node', ['dist/cli.js', 'init', '--dir', tdir, '--yes', '--host', lan.adminIp, '--port', String(port), '--auth', 'token', '--auth-port', String(authPort), '--json'], { cwd: REPO });
+    const taddr = `${lan.adminIp}:${port}`;
+    const stack = await startStack(tdir); // the registry and docker_auth, its realm on --auth-port
+    try {
+      const certDir = join(work, 'token-certs');
+      await mkdir(certDir);
+      await copyFile(join(tdir, 'ca/ca.crt'), join(certDir, 'ca.crt'));
+      const layout = join(work, 'oci');
+      const pushed = await pushLayout(layout, 'v1', `${taddr}/${IMAGE}`, { certDir, creds: { username: 'admin', password: JSON.parse(init.stdout).users[0].password } });
+      expect(pushed, pushed.stderr).toMatchObject({ exitCode: 0 });
+      const r = await cli(['trust-node', '--dir', tdir, '--login-generate', at(8)]);
+      expect(r.code, r.stderr).toBe(0);
+      const node = n(8);
+      const pull = await node.exec(`env -u DOCKER_CONFIG HOME=/root docker pull ${taddr}/${IMAGE}`);
+      expect(pull.exitCode, pull.stderr).toBe(0);
+      const push = await node.exec(`docker tag ${taddr}/${IMAGE} ${taddr}/demo/from-node:v1 && env -u DOCKER_CONFIG HOME=/root docker push ${taddr}/demo/from-node:v1`);
+      expect(push.exitCode).not.toBe(0);
+      expect(`${push.stdout}\n${push.stderr}`).toMatch(/denied: requested access to the resource is denied/);
+    } finally {
+      await stack.stop();
+    }
   });
 
   it('refuses bad flag combinations with one line naming the flag', async () => {

@@ -8,7 +8,8 @@ import { planBundleFiles, REGISTRY_IMAGE } from '../../src/bundle/plan-files.js'
 import type { BundleState } from '../../src/bundle/state.js';
 import { FailError } from '../../src/errors.js';
 import { acquireLock, tryLock } from '../../src/io/bundle-lock.js';
-import { sweepLeftovers } from '../../src/io/bundle-sweep.js';
+import { sweepLeftovers as sweepWith } from '../../src/io/bundle-sweep.js';
+import { restoreInterruptedMaintenance } from '../../src/maintenance/restore.js';
 import { commitChange, createBundle, type WriteContext } from '../../src/io/bundle-writer.js';
 import { resolvedFiles, type WrittenFile } from '../../src/io/file-plan.js';
 import { currentGeneration, keptGenerations } from '../../src/io/generations.js';
@@ -75,6 +76,8 @@ function said(dir: string, note: string | null): { removed: string[]; restored: 
   }
   return out;
 }
+
+const sweepLeftovers = (dir: string) => sweepWith(dir, restoreInterruptedMaintenance);
 
 describe('sweepLeftovers', () => {
   it('finds nothing to say in a bundle no run left unfinished, or where there is no bundle', async () => {

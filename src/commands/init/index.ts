@@ -5,13 +5,13 @@ import { join, resolve } from 'node:path';
 import { FailError } from '../../errors.js';
 import { TOP_LEVEL_NAMES } from '../../bundle/layout.js';
 import { sweepBundleDir } from '../../io/bundle-sweep.js';
+import { maintenanceRestorer } from '../../maintenance/restorer.js';
 import { acquireLock } from '../../io/bundle-lock.js';
 import { commitChange, createBundle } from '../../io/bundle-writer.js';
 import { resolvedFiles } from '../../io/file-plan.js';
 import { assertWritableDir } from '../../io/preflight.js';
 import { createOutput, type Output } from '../../io/output.js';
-import { createTerminalPrompter, type Prompter } from '../../io/prompt.js';
-import { readStdin } from '../../io/stdin.js';
+import type { Prompter } from '../../io/prompt.js';
 import { startBundleKeys, type BundleKeys } from '../../pki/keys.js';
 import { parseHost } from '../../pki/hosts.js';
 import { loadOutsideCa } from '../../pki/outside-ca.js';
@@ -59,7 +59,7 @@ export async function init(flags: InitFlags, deps: InitDeps = {}): Promise<void>
   const out = deps.out ?? createOutput({ json: flags.json });
   const fixed = resolveFixedFlags(flags);
   assertWritableDir(fixed.dir);
-  const dir = flags.dryRun ? resolve(fixed.dir) : sweepBundleDir(fixed.dir, out);
+  const dir = flags.dryRun ? resolve(fixed.dir) : sweepBundleDir(fixed.dir, out, await maintenanceRestorer(fixed.dir));
   const at = existingAt(dir);
   if (at.bundlePaths.length > 0 && !flags.force) {
     throw new FailError(`${fixed.dir} already holds a bundle (${at.bundlePaths[0]}); pass --force to replace it (the old one is kept under .gen/)`);
@@ -69,10 +69,11 @@ export async function init(flags: InitFlags, deps: InitDeps = {}): Promise<void>
   // Keys are generated while the person answers the wizard (cli.ts has usually started them already).
   const keys = flags.dryRun ? null : (deps.keys ?? startBundleKeys(fixed.leafKey, outsideCa ? null : fixed.caKey));
   const interactive = deps.interactive ?? Boolean(process.stdin.isTTY && process.stdout.isTTY);
-  const prompt = deps.prompt ?? (interactive && !flags.yes ? await createTerminalPrompter() : undefined);
+  // The prompt and stdin modules load only for a wizard or --password-stdin: --yes needs neither.
+  const prompt = deps.prompt ?? (interactive && !flags.yes ? await (await import('../../io/prompt.js')).createTerminalPrompter() : undefined);
   const answers = await resolveInitAnswers(flags, {
     // Only the wizard and --yes without --host need the machine's own addresses (isIPv6 is slow to warm up).
-    interactive, prompt, detectedHosts: fixed.hosts ? [] : detectHosts(), readStdin, randomBytes: (n) => randomBytes(n),
+    interactive, prompt, detectedHosts: fixed.hosts ? [] : detectHosts(), readStdin: async () => (await import('../../io/stdin.js')).readStdin(), randomBytes: (n) => randomBytes(n),
   });
   if (answers.mode === 'insecure') {
     out.warn('insecure mode serves plain HTTP with no authentication: every client must list this registry in insecure-registries (registry-setup trust-node does that)');
