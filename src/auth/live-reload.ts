@@ -1,3 +1,4 @@
+import https from 'node:https';
 import { closeSync, openSync, readSync, readdirSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { GEN_DIR, isGenerationName } from '../bundle/layout.js';
@@ -37,4 +38,33 @@ export function nudgeTokenServer(dir: string): number {
     }
   }
   return nudged;
+}
+
+/** How long docker_auth may take to load a changed config (it polls its watch each second). */
+const LOAD_MS = 10_000;
+
+/**
+ * After a login was added for the nodes: waits until the realm hands it a token, so
+ * that a node's first pull, right after trust-node, finds docker_auth already knowing
+ * it. Whatever cannot be asked (no stack running here, the address not reachable
+ * from this host) ends the wait at once: it is a courtesy, not a check. Returns
+ * false when the realm still refused the login after the wait.
+ */
+export async function waitUntilRealmAccepts(realm: string, caPem: string, login: { user: string; password: string }): Promise<boolean> {
+  const url = new URL(realm);
+  const auth = Buffer.from(`${login.user}:${login.password}`).toString('base64');
+  for (const start = Date.now(); ; await new Promise((r) => setTimeout(r, 250))) {
+    const status = await new Promise<number | null>((resolve) => {
+      const req = https.request({ host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port, path: url.pathname, method: 'GET', agent: false, timeout: 2000, ca: caPem, headers: { Authorization: `Basic ${auth}`, Connection: 'close' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? null);
+      });
+      req.on('timeout', () => req.destroy());
+      req.on('error', () => resolve(null));
+      req.end();
+    });
+    if (status === null) return true; // nothing to ask here
+    if (status === 200) return true;
+    if (Date.now() - start > LOAD_MS) return false;
+  }
 }

@@ -27,7 +27,7 @@ export interface LoginDeps {
   prompt?: Prompter;
   interactive?: boolean;
   /** --login-generate's apply step (user/node-user.ts), injected so dry runs and tests choose. */
-  ensureNodeUser?: (dir: string) => Promise<{ login: NodeLogin; action: string }>;
+  ensureNodeUser?: (dir: string) => Promise<{ login: NodeLogin; action: string; warning?: string }>;
 }
 
 /**
@@ -56,7 +56,7 @@ export async function namedLogin(dir: string, choice: Extract<LoginChoice, { kin
 }
 
 /** The kept node login, made now if there is none; a dry run makes nothing and shows a stand-in. */
-export async function generatedLogin(dir: string, dryRun: boolean, deps: LoginDeps): Promise<{ login: NodeLogin; action: string }> {
+export async function generatedLogin(dir: string, dryRun: boolean, deps: LoginDeps): Promise<{ login: NodeLogin; action: string; warning?: string }> {
   if (dryRun) return { login: readNodeLogin(dir) ?? { user: NODE_USER, password: 'generated-on-a-real-run' }, action: 'dry-run' };
   const ensure = deps.ensureNodeUser ?? (await import('./user/node-user.js')).ensureNodeUser;
   return ensure(dir);

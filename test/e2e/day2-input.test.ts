@@ -164,18 +164,19 @@ describe.skipIf(!canRunPeers(PEERS))('day 2: bad input, outside CAs, reload and 
     const docker = await fakeDocker();
     const tls = await copyBundle();
     const plain = await runCli(['renew', '--dir', tls, '--force'], { env: docker.env });
-    expect(plain.stdout).toContain(`still serves the old certificate until you run:\n    cd ${tls} && docker compose restart registry`);
+    expect(plain.stdout).toContain(`still serves the old certificate until you run:\n    cd ${tls} && docker compose kill -s HUP registry`);
     expect(await docker.calls()).toBe('');
     await new Promise((r) => setTimeout(r, 1000)); // backups are stamped to the second
     expect((await runCli(['renew', '--dir', tls, '--force', '--reload'], { env: docker.env })).exitCode).toBe(0);
     const proxy = await init('proxy', ['--mode', 'proxy']);
     expect((await runCli(['renew', '--dir', proxy, '--force', '--reload'], { env: docker.env })).exitCode).toBe(0);
-    expect(await docker.calls()).toBe(`${tls} compose restart registry\n${proxy} compose exec -T nginx nginx -c /etc/registry-setup/.gen/current/nginx/registry.conf -s reload\n`);
+    // tls: HUP to the registry's entry shell, between two looks at its processes (it restarts in place)
+    expect(await docker.calls()).toBe(`${tls} compose top registry\n${tls} compose kill -s HUP registry\n${tls} compose top registry\n${proxy} compose exec -T nginx nginx -c /etc/registry-setup/.gen/current/nginx/registry.conf -s reload\n`);
 
     const failing = await fakeDocker(true);
     const r = await runCli(['renew', '--dir', await copyBundle(), '--force', '--reload'], { env: failing.env });
     expect(r.exitCode).toBe(1);
-    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^registry-setup: renewed, but the reload failed \(no such service: registry\); run it yourself: cd .* && docker compose restart registry$/);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^registry-setup: renewed, but the reload failed \(no such service: registry\); run it yourself: cd .* && docker compose kill -s HUP registry$/);
   });
 
   it('--install-timer writes valid systemd units idempotently, or a cron entry that really renews', async () => {
@@ -202,6 +203,6 @@ describe.skipIf(!canRunPeers(PEERS))('day 2: bad input, outside CAs, reload and 
     const crtBefore = await readFile(path.join(dir, 'certs/registry.crt'));
     await execa('sh', ['-c', command], { env: docker.env, reject: false });
     expect(await readFile(path.join(dir, 'certs/registry.crt'))).not.toEqual(crtBefore);
-    expect(await docker.calls()).toBe(`${dir} compose restart registry\n`);
+    expect(await docker.calls()).toBe(`${dir} compose top registry\n${dir} compose kill -s HUP registry\n${dir} compose top registry\n`);
   });
 });

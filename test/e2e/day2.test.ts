@@ -119,7 +119,7 @@ describe.skipIf(!canRunPeers(PEERS))('day 2 against real peers', () => {
       const stale = await runCliJson<Status>(['status', '--dir', bundle.dir, '--probe']);
       expect(stale.exitCode).toBe(1);
       expect(stale.json.probe?.served).toBe('stale');
-      expect(stale.json.problems).toEqual([expect.stringContaining(`run cd ${bundle.dir} && docker compose restart registry`)]);
+      expect(stale.json.problems).toEqual([expect.stringContaining(`run cd ${bundle.dir} && docker compose kill -s HUP registry`)]);
       expect(await servedFingerprint(port)).not.toBe(await fingerprint(path.join(bundle.dir, 'certs/registry.crt')));
 
       await registry.restart();

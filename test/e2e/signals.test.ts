@@ -106,7 +106,7 @@ describe.skipIf(!canRunPeers(PEERS))('signals: cancelled before the commit, igno
     const out = await run.done;
     expect(out.code, out.stderr).toBe(0);
     expect(out.stderr).not.toMatch(/cancelled/);
-    expect(readFileSync(log, 'utf8')).toBe('start compose restart registry\ndone\n');
+    expect(readFileSync(log, 'utf8')).toBe('start compose top registry\ndone\nstart compose kill -s HUP registry\ndone\nstart compose top registry\ndone\n');
     expect(readFileSync(path.join(dir, 'certs/registry.crt'))).not.toEqual(crt);
     expect(existsSync(path.join(dir, '.lock')), 'a lock left').toBe(false);
   });

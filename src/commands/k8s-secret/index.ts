@@ -27,5 +27,6 @@ async function secretLogin({ dir, login }: K8sSecretOptions, out: Output, deps: 
   }
   const made = await generatedLogin(dir, false, deps);
   if (made.action === 'created') out.progress(`created the node user ${made.login.user}; its password is kept in ${dir}/node-login/login.json (0600)`);
+  if (made.warning) out.warn(made.warning);
   return made.login;
 }

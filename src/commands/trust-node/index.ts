@@ -67,7 +67,8 @@ async function runTrustCommand(action: TrustAction, hosts: string[], flags: Trus
 async function obtainLogin(choice: LoginChoice, flags: TrustNodeFlags, out: Output, deps: TrustNodeDeps): Promise<NodeLogin> {
   if (choice.kind === 'user') return namedLogin(flags.dir, choice, '--login', deps);
   // The bundle was opened (and swept) when the options were resolved.
-  const { login, action } = await generatedLogin(flags.dir, Boolean(flags.dryRun), deps);
+  const { login, action, warning } = await generatedLogin(flags.dir, Boolean(flags.dryRun), deps);
+  if (warning) out.warn(warning);
   const kept = join(flags.dir, BUNDLE_FILES.nodeLogin);
   if (action === 'created') out.progress(`created the node user ${login.user}; its password is kept in ${kept} (0600), for the nodes trusted later`);
   if (action === 'restored') out.progress(`put the node user ${login.user} back in ${BUNDLE_FILES.htpasswd}, with the password kept in ${kept}`);

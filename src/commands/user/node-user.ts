@@ -4,12 +4,18 @@ import { BUNDLE_FILES } from '../../bundle/state.js';
 import { NODE_USER, readNodeLogin, renderNodeLogin, type NodeLogin } from '../../bundle/node-login.js';
 import { PRIVATE } from '../../io/file-plan.js';
 import { editUsers, usersWith } from '../../auth/user-store.js';
+import { tokenRealm } from '../../auth/auth-config.js';
+import { waitUntilRealmAccepts } from '../../auth/live-reload.js';
+import { readOptional } from '../../bundle/load.js';
+import { readBundleState } from '../../bundle/read-state.js';
 import { DEFAULT_BCRYPT_COST, generatePassword, hashPasswordAsync, verifyPassword } from '../../render/htpasswd.js';
 
 export interface EnsuredNodeUser {
   login: NodeLogin;
   /** 'created': new user and kept login; 'restored': the kept login's user was missing or changed; 'kept'. */
   action: 'created' | 'restored' | 'kept';
+  /** Said when the running token server did not take the new login within the wait. */
+  warning?: string;
 }
 
 /**
@@ -23,7 +29,7 @@ export interface EnsuredNodeUser {
 export async function ensureNodeUser(dir: string, random: (n: number) => Uint8Array = randomBytes): Promise<EnsuredNodeUser> {
   let action: EnsuredNodeUser['action'] = 'kept';
   let login: NodeLogin | null = null;
-  await editUsers(dir, async (set) => {
+  const change = await editUsers(dir, async (set) => {
     const kept = readNodeLogin(dir);
     login = kept ?? { user: NODE_USER, password: generatePassword(random(24)) };
     const role = set.auth === 'token' ? 'pull' as const : 'admin' as const;
@@ -41,5 +47,14 @@ export async function ensureNodeUser(dir: string, random: (n: number) => Uint8Ar
       extra: kept ? [] : [{ path: BUNDLE_FILES.nodeLogin, contents: renderNodeLogin(login), mode: PRIVATE }],
     };
   });
-  return { login: login!, action };
+  const warning = change?.auth === 'token' ? await waitForTokenServer(dir, login!) : undefined;
+  return { login: login!, action, ...(warning && { warning }) };
+}
+
+/** docker_auth loads a changed config within about two seconds: a node pulling at once must not be refused meanwhile. */
+async function waitForTokenServer(dir: string, login: NodeLogin): Promise<string | undefined> {
+  const realm = tokenRealm(readBundleState(dir));
+  const caPem = readOptional(dir, BUNDLE_FILES.caCert);
+  if (caPem === null || (await waitUntilRealmAccepts(realm, caPem, login))) return undefined;
+  return `the token server at ${realm} does not accept the node login yet, so the nodes' pulls fail until it does; check that its auth container runs (docker compose ps)`;
 }
