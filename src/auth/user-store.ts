@@ -11,7 +11,8 @@ import { PUBLIC, resolvedFiles, type PlannedFile } from '../io/file-plan.js';
 import { currentGeneration } from '../io/generations.js';
 import { removeHtpasswdUser, setHtpasswdUser } from '../render/htpasswd-edit.js';
 import { DEFAULT_BCRYPT_COST, hashPasswordAsync, parseHtpasswd } from '../render/htpasswd.js';
-import { parseAuthUsers, renderAuthConfig } from './auth-config.js';
+import { renderAuthConfig } from './auth-config.js';
+import { parseAuthUsers } from './auth-users.js';
 import { nudgeTokenServer } from './live-reload.js';
 import type { Role, TokenUser } from './roles.js';
 

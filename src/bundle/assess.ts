@@ -8,7 +8,7 @@ import { assessProbe, type ProbeReport, type ProbeResult } from './assess-probe.
 import type { LoadedBundle } from './load.js';
 import { BUNDLE_FILES, authOf, type AuthKind, type Mode } from './state.js';
 import { assessTokenSigner, type TokenSignerStatus } from '../auth/token-status.js';
-import { parseAuthUsers } from '../auth/auth-config.js';
+import { parseAuthUsers } from '../auth/auth-users.js';
 import { adviseImage, describeImageAdvice, type ImageAdvice } from './registry-image.js';
 import { REGISTRY_IMAGE } from './plan-files.js';
 
