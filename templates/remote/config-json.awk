@@ -25,29 +25,13 @@ END {
   if (op == "remove" || op == "restore") remove()
   exit 3
 }
-function object(depth,   c, k, m, top) {
-  top = (depth == 0); if (top) ob = p
-  p++; ws()
-  if (substr(s, p, 1) == "}") { p++; return }
-  for (m = 1; !err; m++) {
-    ws()
-    if (substr(s, p, 1) != "\"") return bad("expected a quoted key")
-    if (top) MK[m] = p
-    k = str(); ws()
-    if (err) return
-    if (substr(s, p, 1) != ":") return bad("expected : after a key")
-    p++; ws()
-    if (top && tolower(k) == "auths") {
-      if (akm) return bad("auths appears twice")
-      akm = m
-      if (substr(s, p, 1) == "{") auths(); else { atype = "other"; value(depth + 1) }
-    } else value(depth + 1)
-    if (err) return
-    if (top) { MV[m] = p; nm = m }
-    ws(); c = substr(s, p, 1); p++
-    if (c == "}") return
-    if (c != ",") { p--; return bad("expected , or } after a value") }
-  }
+# The docker CLI (Go) matches the key without regard to case.
+function member(k, m) {
+  if (tolower(k) != "auths") return 0
+  if (akm) { bad("auths appears twice"); return 1 }
+  akm = m
+  if (substr(s, p, 1) == "{") auths(); else { atype = "other"; value(1) }
+  return 1
 }
 # Members of auths: ES start (its key), VS value start, EE value end; am is the one for `key`.
 function auths(   c, k) {

@@ -25,31 +25,14 @@ END {
   if (op == "remove") remove()
   exit 3
 }
-function object(depth,   c, k, m, top) {
-  top = (depth == 0); if (top) ob = p
-  p++; ws()
-  if (substr(s, p, 1) == "}") { p++; return }
-  for (m = 1; !err; m++) {
-    ws()
-    if (substr(s, p, 1) != "\"") return bad("expected a quoted key")
-    if (top) MK[m] = p
-    k = str(); ws()
-    if (err) return
-    if (substr(s, p, 1) != ":") return bad("expected : after a key")
-    p++; ws()
-    # Go matches keys without regard to case, so dockerd would read either spelling.
-    # (dockerd 20.10 then refuses any spelling but its flag's name; ours is to add no second key.)
-    if (top && tolower(k) == "insecure-registries") {
-      if (irm) return bad("insecure-registries appears twice")
-      irm = m
-      if (substr(s, p, 1) == "[") irlist(); else { irtype = "other"; value(depth + 1) }
-    } else value(depth + 1)
-    if (err) return
-    if (top) { MV[m] = p; nm = m }
-    ws(); c = substr(s, p, 1); p++
-    if (c == "}") return
-    if (c != ",") { p--; return bad("expected , or } after a value") }
-  }
+# Go matches keys without regard to case, so dockerd would read either spelling.
+# (dockerd 20.10 then refuses any spelling but its flag's name; ours is to add no second key.)
+function member(k, m) {
+  if (tolower(k) != "insecure-registries") return 0
+  if (irm) { bad("insecure-registries appears twice"); return 1 }
+  irm = m
+  if (substr(s, p, 1) == "[") irlist(); else { irtype = "other"; value(1) }
+  return 1
 }
 function irlist(   c) {
   irtype = "list"; io = p; p++; ws()

@@ -2,9 +2,10 @@
 # program is this file followed by its own. POSIX awk only (mawk, gawk and busybox awk), run
 # with LC_ALL=C so every position is a byte.
 #
-# parse() validates the whole document (ARGV[1]) as strictly as Go's encoding/json does; the
-# program supplies object(depth), which notes the top-level members it cares about (MK[m] key
-# start, MV[m] value end, nm members, ob the top object's brace). An empty or blank file counts
+# parse() validates the whole document (ARGV[1]) as strictly as Go's encoding/json does, and
+# notes the top-level members (MK[m] key start, MV[m] value end, nm members, ob the top
+# object's brace). The program supplies member(k, m): for the top-level key k (decoded), with
+# p at its value, it reads that value itself and returns 1, or returns 0 to let value() read it. An empty or blank file counts
 # as {} (blank=1). Errors end in `error TEXT` and exit 4. splice() writes the document with one
 # range replaced to `out`, and exits 0: every other byte is copied as it was.
 #
@@ -51,6 +52,26 @@ function value(depth,   c) {
   if (substr(s, p, 5) == "false") { p += 5; return }
   # The report is a line of text for registry-setup: raw control bytes stay out of it.
   bad("unexpected character " (c > " " && c <= "~" ? c : "(a control or non-ASCII byte)"))
+}
+function object(depth,   c, k, m, top) {
+  top = (depth == 0); if (top) ob = p
+  p++; ws()
+  if (substr(s, p, 1) == "}") { p++; return }
+  for (m = 1; !err; m++) {
+    ws()
+    if (substr(s, p, 1) != "\"") return bad("expected a quoted key")
+    if (top) MK[m] = p
+    k = str(); ws()
+    if (err) return
+    if (substr(s, p, 1) != ":") return bad("expected : after a key")
+    p++; ws()
+    if (!(top && member(k, m))) value(depth + 1)
+    if (err) return
+    if (top) { MV[m] = p; nm = m }
+    ws(); c = substr(s, p, 1); p++
+    if (c == "}") return
+    if (c != ",") { p--; return bad("expected , or } after a value") }
+  }
 }
 function array(depth,   c) {
   p++; ws()
