@@ -93,6 +93,7 @@ describe.skipIf(!canRunPeers(PEERS))('trust-node --login against a real lan and 
     const r = await cli(['trust-node', '--dir', dir, '--login-generate', at(1)]);
     expect(r, r.stderr).toMatchObject({ code: 0 });
     expect(r.stderr).toContain('created the node user nodes');
+    expect(r.stderr).toMatch(/warning: htpasswd has no roles, so the node user nodes can push and delete too/);
     expect(r.stdout).toContain(`wrote ${CJ} with a login for ${addr}`);
     kept = await readFile(join(dir, 'node-login/login.json'), 'utf8');
     expect((await stat(join(dir, 'node-login/login.json'))).mode & 0o777).toBe(0o600);
@@ -194,6 +195,7 @@ describe.skipIf(!canRunPeers(PEERS))('trust-node --login against a real lan and 
       expect(pushed, pushed.stderr).toMatchObject({ exitCode: 0 });
       const r = await cli(['trust-node', '--dir', tdir, '--login-generate', at(8)]);
       expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).not.toContain('warning');
       const node = n(8);
       const pull = await node.exec(`env -u DOCKER_CONFIG HOME=/root docker pull ${taddr}/${IMAGE}`);
       expect(pull.exitCode, pull.stderr).toBe(0);

@@ -37,6 +37,7 @@ describe('ensureNodeUser (trust-node --login-generate, k8s-secret --generate)', 
     const before = generations().length;
     const r = await ensureNodeUser(dir);
     expect(r.action).toBe('created');
+    expect(r.warning).toMatch(/^htpasswd has no roles, so the node user nodes can push and delete too/);
     expect(generations().length).toBe(before + 1);
     expect(verifyPassword(r.login.password, hashOf(r.login.user)!)).toBe(true);
     expect(hashOf('alice')).toBeDefined();
@@ -76,6 +77,7 @@ describe('ensureNodeUser (trust-node --login-generate, k8s-secret --generate)', 
     const r = await ensureNodeUser(dir);
     const user = () => readUsers(dir).users.find((u) => u.name === r.login.user)!;
     expect(user()).toMatchObject({ role: 'pull', repos: [] });
+    expect(r.warning).toBeUndefined(); // pull-only, and the realm (no stack here) was not asked
     expect(verifyPassword(r.login.password, user().hash)).toBe(true);
     const { addUserWithRole } = await import('../../src/auth/user-store.js');
     await addUserWithRole(dir, { name: r.login.user, password: r.login.password, role: 'push', update: true });

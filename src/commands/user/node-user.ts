@@ -47,7 +47,8 @@ export async function ensureNodeUser(dir: string, random: (n: number) => Uint8Ar
       extra: kept ? [] : [{ path: BUNDLE_FILES.nodeLogin, contents: renderNodeLogin(login), mode: PRIVATE }],
     };
   });
-  const warning = change?.auth === 'token' ? await waitForTokenServer(dir, login!) : undefined;
+  const warning = change?.auth === 'token' ? await waitForTokenServer(dir, login!)
+    : change?.action === 'added' ? `htpasswd has no roles, so the node user ${login!.user} can push and delete too; only a bundle made with init --auth token gives the nodes a pull-only login` : undefined;
   return { login: login!, action, ...(warning && { warning }) };
 }
 
