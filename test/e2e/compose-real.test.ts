@@ -107,4 +107,24 @@ describe.skipIf(!canRunPeers(PEERS))('bundles under docker compose, for real', (
       }
     });
   });
+
+  it('insecure mode: comes up under compose, takes a push over plain HTTP with no credentials, and serves it back', async () => {
+    const bundle = join(root, 'insecure');
+    const port = await freePort();
+    const r = await runCli(['init', '--mode', 'insecure', '--host', '127.0.0.1', '--port', String(port), '--yes', '--dir', bundle], { env: engine.env });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const up = await engine.compose(bundle, ['up', '-d']);
+    expect(up.exitCode, up.stderr).toBe(0);
+    try {
+      await waitForPort('127.0.0.1', port, 20_000);
+      const ref = `docker://127.0.0.1:${port}/demo/insecure:v1`;
+      const pushed = await pushLayout(layout, 'v1', ref, { tlsVerify: false });
+      expect(pushed.exitCode, pushed.stderr).toBe(0);
+      const seen = await inspectDigest(ref, { tlsVerify: false });
+      expect(seen.exitCode, seen.stderr).toBe(0);
+      expect(seen.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    } finally {
+      await engine.compose(bundle, ['down']);
+    }
+  });
 });
