@@ -1,51 +1,29 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CLI } from './support/cli.js';
+import { startTerminal, type Terminal } from './support/tmux.js';
 import { canRunPeers } from './support/require-peers.js';
 
 /** Issue 2, proof 3: the wizard in a real pseudo-terminal (tmux), answered keystroke by keystroke. */
 const root = mkdtempSync(join(tmpdir(), 'rs-wizard-'));
 const SESSION = `rs-wizard-${process.pid}`;
-const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
-const screen = () => tmux('capture-pane', '-p', '-t', SESSION);
-
-async function waitFor(text: string | RegExp, timeoutMs = 15_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = screen();
-    if (typeof text === 'string' ? s.includes(text) : text.test(s)) return s;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${text}; the screen shows:\n${s}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+let term: Terminal | undefined;
 
 const type = async (after: string | RegExp, ...keys: string[]) => {
-  await waitFor(after);
-  tmux('send-keys', '-t', SESSION, ...keys);
+  await term!.waitFor(after);
+  term!.type(...keys);
 };
 
 function startWizard(dir: string, exitFile: string): void {
-  const command = `'${process.execPath}' '${CLI}' init --dir '${dir}'; echo $? > '${exitFile}'; sleep 60`;
-  tmux('new-session', '-d', '-s', SESSION, '-x', '120', '-y', '50', '-e', 'NO_COLOR=1', command);
-}
-
-async function exitCode(file: string): Promise<number> {
-  for (let i = 0; i < 150 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 100));
-  return Number(readFileSync(file, 'utf8'));
+  term = startTerminal(SESSION, [process.execPath, CLI, 'init', '--dir', dir], { NO_COLOR: '1' }, exitFile, 120);
 }
 
 describe.skipIf(!canRunPeers(['tmux', 'htpasswd']))('the init wizard in a real terminal', () => {
-  afterEach(() => {
-    try {
-      tmux('kill-session', '-t', SESSION);
-    } catch {
-      // already gone
-    }
-  });
+  afterEach(() => term?.kill());
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it('asks each open question, re-asks mismatched passwords, and writes what was answered', async () => {
@@ -61,8 +39,8 @@ describe.skipIf(!canRunPeers(['tmux', 'htpasswd']))('the init wizard in a real t
     await type('Repeat the password for alice', 'different', 'Enter');
     await type('The two passwords differ; try again.', 's3cret pass', 'Enter');
     await type(/Repeat the password for alice[^\n]*\n[^]*Repeat the password for alice/, 's3cret pass', 'Enter');
-    const final = await waitFor('Next steps');
-    expect(await exitCode(exitFile)).toBe(0);
+    const final = await term!.waitFor('Next steps');
+    expect(await term!.exitCode()).toBe(0);
     expect(final).not.toContain('s3cret pass'); // hidden input: neither the password nor its length shows
     expect(final).not.toContain('*****');
     const state = parse(readFileSync(join(dir, 'registry-setup.yml'), 'utf8'));
@@ -77,7 +55,7 @@ describe.skipIf(!canRunPeers(['tmux', 'htpasswd']))('the init wizard in a real t
     startWizard(join(parent, 'bundle'), exitFile);
     await type('How should clients reach the registry?', 'Enter');
     await type('Addresses and names clients will use', 'C-c');
-    expect(await exitCode(exitFile)).toBe(130);
+    expect(await term!.exitCode()).toBe(130);
     expect(readdirSync(parent)).toEqual([]);
   });
 });

@@ -13,10 +13,10 @@ export interface Terminal {
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-export function startTerminal(session: string, argv: string[], env: Record<string, string>, exitFile: string): Terminal {
+export function startTerminal(session: string, argv: string[], env: Record<string, string>, exitFile: string, width = 160): Terminal {
   const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
   const command = `${argv.map(q).join(' ')}; echo $? > ${q(exitFile)}; sleep 60`;
-  tmux('new-session', '-d', '-s', session, '-x', '160', '-y', '50', ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]), command);
+  tmux('new-session', '-d', '-s', session, '-x', String(width), '-y', '50', ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]), command);
   const screen = () => tmux('capture-pane', '-p', '-t', session);
   return {
     screen,
