@@ -1,13 +1,10 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { REGISTRY_IMAGE, NGINX_IMAGE } from '../../src/bundle/plan-files.js';
 import { runCli } from './support/cli.js';
-import { startEngine, type Engine } from './support/engine.js';
+import { useEngineFile } from './support/engine-file.js';
 import { freePort, waitForPort } from './support/net.js';
-import { buildOciLayout } from './support/oci-image.js';
 import { canRunPeers } from './support/require-peers.js';
 import { inspectDigest, pushLayout, type RegistryOpts } from './support/skopeo.js';
 import { getWithToken, httpsGet, parseChallenge } from './support/token-client.js';
@@ -19,9 +16,6 @@ import { execa } from 'execa';
  * docker_auth's tokens, and user changes reach the running docker_auth with no restart.
  */
 const PEERS = ['dockerd', 'docker', 'docker-compose', 'skopeo', 'openssl', 'xz', 'busybox'];
-const root = mkdtempSync(join(tmpdir(), 'rs-token-'));
-const layout = join(root, 'layout');
-let engine: Engine;
 
 const USERS = { admin: 'admin-pw', pusher: 'pusher-pw', puller: 'puller-pw', teama: 'teama-pw' } as const;
 
@@ -32,20 +26,13 @@ async function eventually(check: () => Promise<boolean>, ms = 15_000): Promise<b
 }
 
 describe.skipIf(!canRunPeers(PEERS))('token auth under docker compose, for real', () => {
-  beforeAll(async () => {
-    await buildOciLayout(layout, 'v1', 'hello from token auth');
-    engine = await startEngine({ registry: REGISTRY_IMAGE, nginx: NGINX_IMAGE });
-  }, 180_000);
-  afterAll(async () => {
-    await engine?.stop();
-    rmSync(root, { recursive: true, force: true });
-  });
+  const { root, layout, engine } = useEngineFile('rs-token-', 'hello from token auth');
 
   describe.each(['tls', 'proxy'] as const)('%s mode', (mode) => {
     let bundle: string;
     let port: number;
     let certDir: string;
-    const cli = (args: string[], input?: string) => runCli([...args, '--dir', bundle], { input, env: engine.env });
+    const cli = (args: string[], input?: string) => runCli([...args, '--dir', bundle], { input, env: engine().env });
     const registry = () => `127.0.0.1:${port}`;
     const as = (user: string, password: string): RegistryOpts => ({ certDir, creds: { username: user, password }, timeoutMs: 30_000 });
     const ref = (repo: string) => `docker://${registry()}/${repo}:v1`;
@@ -68,13 +55,13 @@ describe.skipIf(!canRunPeers(PEERS))('token auth under docker compose, for real'
       }
       certDir = mkdtempSync(join(root, 'trust-'));
       copyFileSync(join(bundle, 'ca/ca.crt'), join(certDir, 'ca.crt'));
-      const up = await engine.compose(bundle, ['up', '-d']);
+      const up = await engine().compose(bundle, ['up', '-d']);
       expect(up.exitCode, up.stderr).toBe(0);
       await waitForPort('127.0.0.1', port, 20_000);
       if (mode === 'tls') await waitForPort('127.0.0.1', Number(authPort[1]), 20_000);
     }, 120_000);
     afterAll(async () => {
-      if (bundle) await engine.compose(bundle, ['down']);
+      if (bundle) await engine().compose(bundle, ['down']);
     });
 
     it('answers an anonymous request with 401 and a Bearer challenge naming the realm over TLS', async () => {
@@ -130,14 +117,14 @@ describe.skipIf(!canRunPeers(PEERS))('token auth under docker compose, for real'
       expect(sources('registry')).not.toContain('./.token');
       expect(sources('auth')).toContain('./.token');
       if (mode === 'proxy') expect(sources('nginx')).not.toContain('./.token');
-      const mounts = JSON.parse(await engine.docker(['inspect', '-f', '{{json .Mounts}}', container('registry')])) as { Source: string }[];
+      const mounts = JSON.parse(await engine().docker(['inspect', '-f', '{{json .Mounts}}', container('registry')])) as { Source: string }[];
       expect(mounts.map((m) => m.Source)).not.toContain(join(bundle, '.token'));
-      const cat = await engine.compose(bundle, ['exec', '-T', 'registry', 'sh', '-c', 'cat /etc/registry-setup/.gen/current/token/token.key']);
+      const cat = await engine().compose(bundle, ['exec', '-T', 'registry', 'sh', '-c', 'cat /etc/registry-setup/.gen/current/token/token.key']);
       expect(cat.exitCode).not.toBe(0);
     });
 
     it('user add and rm reach the running docker_auth with no restart; a removed user cannot log in', async () => {
-      const started = await engine.docker(['inspect', '-f', '{{.State.StartedAt}}', container('auth')]);
+      const started = await engine().docker(['inspect', '-f', '{{.State.StartedAt}}', container('auth')]);
       expect((await pull('team-a/x', 'carol', 'carol-pw')).exitCode).not.toBe(0);
       const add = await cli(['user', 'add', 'carol', '--role', 'pull', '--password-stdin'], 'carol-pw\n');
       expect(add.exitCode, add.stderr).toBe(0);
@@ -145,7 +132,7 @@ describe.skipIf(!canRunPeers(PEERS))('token auth under docker compose, for real'
       const rm = await cli(['user', 'rm', 'carol']);
       expect(rm.exitCode, rm.stderr).toBe(0);
       expect(await eventually(async () => (await pull('team-a/x', 'carol', 'carol-pw')).exitCode !== 0)).toBe(true);
-      expect(await engine.docker(['inspect', '-f', '{{.State.StartedAt}}', container('auth')])).toBe(started);
+      expect(await engine().docker(['inspect', '-f', '{{.State.StartedAt}}', container('auth')])).toBe(started);
       // status sees the signer the registry trusts and the key docker_auth signs with agree
       const status = await runCli(['status', '--json', '--dir', bundle]);
       expect(JSON.parse(status.stdout)).toMatchObject({ auth: 'token', tokenSigner: { trustedMatchesKey: true } });
