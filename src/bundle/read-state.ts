@@ -5,6 +5,7 @@ import { FailError, UsageError } from '../errors.js';
 import {
   parseBcryptCost, parseCaDays, parseChoice, parseDays, parseHostValue, parseKeySize, parseKeyType, parsePort, parseTokenService,
 } from '../options/values.js';
+import { parseMirrorRecords } from '../mirrors/upstreams.js';
 import { AUTH_KINDS, BUNDLE_FILES, MODES, type BundleState } from './state.js';
 
 /**
@@ -63,6 +64,7 @@ export function parseState(text: string, file: string): BundleState {
     ...(auth && { auth }),
     ...(auth === 'token' && { tokenService: field('tokenService', parseTokenService) }),
     ...(auth === 'token' && mode === 'tls' && { authPort: field('authPort', parsePort) }),
+    ...(s.mirrors !== undefined && { mirrors: field('mirrors', parseMirrorRecords) }),
     externalCa: field('externalCa', bool),
     image: field('image', text1),
     createdAt: field('createdAt', text1),

@@ -1,4 +1,5 @@
 import type { KeyType } from '../pki/keys.js';
+import type { MirrorRecord } from '../mirrors/upstreams.js';
 import { renderTemplate } from '../render/templates.js';
 
 export const MODES = ['tls', 'proxy', 'insecure'] as const;
@@ -49,6 +50,8 @@ export interface BundleState {
   tokenService?: string;
   /** Token auth in tls mode: the port docker_auth serves its realm on, with the server certificate. */
   authPort?: number;
+  /** Pull-through caches, each its own registry service on its own port (absent: none). */
+  mirrors?: MirrorRecord[];
   externalCa: boolean;
   image: string;
   createdAt: string;
