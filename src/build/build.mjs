@@ -38,7 +38,7 @@ await build({
   outdir: `${root}dist`,
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
-  // bundled CommonJS (commander, bcryptjs, handlebars' runtime) calls require for node: builtins
+  // bundled CommonJS (commander, handlebars' runtime) calls require for node: builtins
   banner: { js: "import { createRequire as __rsCreateRequire } from 'node:module'; const require = __rsCreateRequire(import.meta.url);" },
   plugins: [precompiledTemplates, builtinsByRequire],
 });

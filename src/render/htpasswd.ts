@@ -1,5 +1,16 @@
-import bcrypt from 'bcryptjs';
+import { createRequire } from 'node:module';
+import type Bcrypt from 'bcrypt';
 import { UsageError } from '../errors.js';
+
+/**
+ * The native bcrypt binding (prebuilt for Linux, glibc and musl), loaded on first use so
+ * that commands which never hash do not load it. Native because init waits on a hash:
+ * the pure-JS bcryptjs runs its first hash cold, unoptimised, at ten times the cost
+ * (about 30 ms of init's 100 above Node's own start-up; npm run bench init). Its async
+ * hash runs on libuv's thread pool, so a high cost never holds up Ctrl-C.
+ */
+let binding: typeof Bcrypt | undefined;
+const bcrypt = (): typeof Bcrypt => (binding ??= createRequire(import.meta.url)('bcrypt') as typeof Bcrypt);
 
 /**
  * The registry and nginx verify the hash on every request, and the cost
@@ -48,17 +59,17 @@ export function formatHtpasswd(entries: readonly HtpasswdEntry[]): string {
   return entries.map((e) => `${e.user}:${e.hash}\n`).join('');
 }
 
-export function hashPassword(password: string, cost: number, salt?: string): string {
-  return bcrypt.hashSync(password, salt ?? bcrypt.genSaltSync(cost));
+export function hashPassword(password: string, cost: number): string {
+  return bcrypt().hashSync(password, cost);
 }
 
-/** The same, in slices that yield to the event loop: a high cost never holds up Ctrl-C. */
+/** The same, off the main thread: the event loop, and so signal handling, goes on meanwhile. */
 export function hashPasswordAsync(password: string, cost: number): Promise<string> {
-  return bcrypt.hash(password, cost);
+  return bcrypt().hash(password, cost);
 }
 
 export function verifyPassword(password: string, hash: string): boolean {
-  return bcrypt.compareSync(password, hash);
+  return bcrypt().compareSync(password, hash);
 }
 
 /** 24 bytes → 32 base64url characters: 192 bits, and no character a shell or URL mangles. */

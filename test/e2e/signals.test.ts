@@ -10,7 +10,7 @@ import { canRunPeers } from './support/require-peers.js';
 
 /**
  * Ctrl-C and SIGTERM before the commit: exit 130 / 143 and nothing changed, even in
- * the middle of a slow bcrypt (cost 14 takes seconds in bcryptjs: if it ran in one
+ * the middle of a slow bcrypt (cost 14 takes about a second: if it ran in one
  * synchronous piece the signal would wait for it, the command would commit, and the
  * handler would then ignore the signal). After the commit: ignored, exit 0.
  */
