@@ -1,9 +1,16 @@
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderCompose } from '../../src/bundle/plan-files.js';
+import { readBundleState } from '../../src/bundle/read-state.js';
+import { renderState } from '../../src/bundle/state.js';
+import { commitChange } from '../../src/io/bundle-writer.js';
+import { PUBLIC } from '../../src/io/file-plan.js';
 import { runCli } from './support/cli.js';
 import { type ReaderView, type Role, changedRoles, checkPairs, readerView, roleFiles } from './support/reader-view.js';
 import { RENAMES, type Kill, type TracedRun, isRename, listCalls, renamePaths, runTraced } from './support/strace.js';
@@ -19,6 +26,9 @@ import { canRunPeers } from './support/require-peers.js';
  */
 const PEERS = ['strace', 'openssl', 'htpasswd'];
 const ALL: Role[] = ['caCert', 'caKey', 'cert', 'compose', 'config', 'htpasswd', 'key', 'state'];
+const TOKEN_ALL: Role[] = ['authConfig', 'caCert', 'caKey', 'cert', 'compose', 'config', 'key', 'state', 'tokenCert', 'tokenKey'];
+/** The pin an `upgrade` base is moved back to: upgrade then changes the compose file and the record. */
+const OLD_IMAGE = 'registry:3.0.0';
 const PASSWORD = 'crash-test password';
 let work: string;
 const bases: Record<string, string> = {};
@@ -27,7 +37,7 @@ let n = 0;
 interface Case {
   name: string;
   /** The "before" bundle to copy, or null: a fresh init into an absent dir. */
-  base: 'tls' | 'proxy' | null;
+  base: 'tls' | 'proxy' | 'token' | 'old' | null;
   args: string[];
   input?: string;
   /** The roles the command changes: the rest of the reader view must stay as it was. */
@@ -36,6 +46,8 @@ interface Case {
   user?: [string, boolean];
   /** The command makes the node login: user and kept password appear together, or neither. */
   nodeLogin?: true;
+  /** The "before" bundle is one status flags for action (exit 1): an old image pin. */
+  beforeNeedsAction?: true;
 }
 
 const CASES: Case[] = [
@@ -47,6 +59,10 @@ const CASES: Case[] = [
   { name: 'user add', base: 'tls', args: ['user', 'add', 'bob', '--password-stdin'], input: `${PASSWORD}\n`, changes: ['htpasswd'], user: ['bob', true] },
   { name: 'user rm', base: 'tls', args: ['user', 'rm', 'carol'], changes: ['htpasswd'], user: ['carol', false] },
   { name: 'k8s-secret --generate (the node user and its kept login)', base: 'tls', args: ['k8s-secret', '--generate'], changes: ['htpasswd'], nodeLogin: true },
+  // Token auth: docker_auth reads its config (the users), the token pair and, in tls mode, the server pair.
+  { name: 'init --auth token (fresh dir)', base: null, args: ['init', '--yes', '--auth', 'token', '--host', '127.0.0.1'], changes: TOKEN_ALL },
+  { name: 'user add (token auth: docker_auth\'s config)', base: 'token', args: ['user', 'add', 'bob', '--role', 'pull', '--password-stdin'], input: `${PASSWORD}\n`, changes: ['authConfig'], user: ['bob', true] },
+  { name: 'upgrade (the pin: compose file and record)', base: 'old', args: ['upgrade'], changes: ['compose', 'state'], beforeNeedsAction: true },
 ];
 
 /** A fresh bundle dir in its own parent (so "nothing beside it" is checkable), copied from the base. */
@@ -61,9 +77,23 @@ async function prepare(c: Case): Promise<string> {
 const traced = (c: Case, dir: string, kill?: Kill) =>
   runTraced([...c.args, '--dir', dir], { out: path.join(path.dirname(dir), 'trace'), input: c.input, kill });
 
-/** Whether every reader of htpasswd finds the user there. */
-const hasUser = (view: ReaderView, user: string): boolean[] =>
-  [...new Set(roleFiles(view, 'htpasswd').map((f) => readFileSync(f, 'utf8').split('\n').some((l) => l.startsWith(`${user}:`))))];
+/** The user's hash as each reader of the users finds it (htpasswd, or docker_auth's config), null where absent. */
+function hashesOf(view: ReaderView, user: string): (string | null)[] {
+  if (view.roles.htpasswd) {
+    return [...new Set(roleFiles(view, 'htpasswd').map((f) => readFileSync(f, 'utf8').split('\n').find((l) => l.startsWith(`${user}:`))?.slice(user.length + 1) ?? null))];
+  }
+  return [...new Set(roleFiles(view, 'authConfig').map((f) => (YAML.parse(readFileSync(f, 'utf8')) as { users: Record<string, { password: string }> }).users[user]?.password ?? null))];
+}
+const hasUser = (view: ReaderView, user: string): boolean[] => [...new Set(hashesOf(view, user).map((h) => h !== null))];
+
+/** htpasswd -vb, the bcrypt check the registry and nginx make (docker_auth's too), on the hash every reader finds. */
+async function verifies(view: ReaderView, user: string, password: string): Promise<void> {
+  const [hash, ...more] = hashesOf(view, user);
+  expect(more, `readers disagree on ${user}'s hash`).toEqual([]);
+  const file = path.join(work, `verify-${++n}`);
+  writeFileSync(file, `${user}:${hash}\n`);
+  await execa('htpasswd', ['-vb', file, user, password]);
+}
 
 /** Asserts the view is the before one or a whole after one, with sound pairs either way; says which. */
 async function judge(c: Case, dir: string, before: ReaderView, now: ReaderView): Promise<'before' | 'after'> {
@@ -75,16 +105,16 @@ async function judge(c: Case, dir: string, before: ReaderView, now: ReaderView):
   if (c.base !== null || side === 'after') await checkPairs(dir, now);
   if (c.user) {
     const [user, added] = c.user;
-    expect(hasUser(now, user), `${user} in htpasswd (${side})`).toEqual([side === 'after' ? added : !added]);
-    if (side === 'after' && added) await execa('htpasswd', ['-vb', roleFiles(now, 'htpasswd')[0]!, user, PASSWORD]);
+    expect(hasUser(now, user), `${user} among the users (${side})`).toEqual([side === 'after' ? added : !added]);
+    if (side === 'after' && added) await verifies(now, user, PASSWORD);
   }
   if (c.nodeLogin) {
     const kept = path.join(dir, 'node-login/login.json');
     expect(existsSync(kept), `the kept node login (${side})`).toBe(side === 'after');
-    expect(hasUser(now, 'nodes'), `nodes in htpasswd (${side})`).toEqual([side === 'after']);
+    expect(hasUser(now, 'nodes'), `nodes among the users (${side})`).toEqual([side === 'after']);
     if (side === 'after') {
       const login = JSON.parse(readFileSync(kept, 'utf8')) as { user: string; password: string };
-      await execa('htpasswd', ['-vb', roleFiles(now, 'htpasswd')[0]!, login.user, login.password]);
+      await verifies(now, login.user, login.password);
     }
   }
   return side;
@@ -135,7 +165,7 @@ async function nextCommand(c: Case, dir: string, side: 'before' | 'after'): Prom
     expect(lines.filter((l) => !sweep.includes(l))).toEqual([expect.stringMatching(/^registry-setup: no bundle in /)]);
   } else {
     // A whole bundle, healthy: every link resolves, the pair matches, users are there.
-    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(c.beforeNeedsAction && side === 'before' ? 1 : 0);
     expect(lines.filter((l) => !sweep.includes(l)), r.stderr).toEqual([]);
   }
   expect(leftovers(dir)).toEqual([]);
@@ -167,9 +197,20 @@ describe.skipIf(!canRunPeers(PEERS))('a command killed at any rename: readers se
       const r = await runCli(['init', '--dir', bases[name]!, '--yes', '--host', '127.0.0.1', '--port', '26610', ...extra]);
       expect(r.exitCode, r.stderr).toBe(0);
     }
+    bases.token = path.join(work, 'base-token');
+    const t = await runCli(['init', '--dir', bases.token, '--yes', '--auth', 'token', '--host', '127.0.0.1', '--port', '26610']);
+    expect(t.exitCode, t.stderr).toBe(0);
     // A second user to remove (status rightly fails a bundle left with none), and a second generation in the chain.
     const r = await runCli(['user', 'add', 'carol', '--dir', bases.tls!, '--password-stdin'], { input: `${PASSWORD}\n` });
     expect(r.exitCode, r.stderr).toBe(0);
+    // A bundle that pins an old image, committed by registry-setup's own writer (as upgrade-compose.test.ts makes it).
+    bases.old = path.join(work, 'base-old');
+    await execa('cp', ['-a', bases.tls!, bases.old]);
+    const state = { ...readBundleState(bases.old), image: OLD_IMAGE };
+    await commitChange(bases.old, { files: [
+      { path: 'registry-setup.yml', contents: renderState(state), mode: PUBLIC },
+      { path: 'docker-compose.yml', contents: renderCompose(state), mode: PUBLIC },
+    ] }, { now: new Date(), random: (k) => randomBytes(k) });
   });
   afterAll(async () => {
     if (work) await rm(work, { recursive: true, force: true });

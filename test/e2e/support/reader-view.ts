@@ -16,7 +16,7 @@ import { type ServiceSpec, hostPathOf, kindOf, readCompose } from './compose-fil
  */
 
 /** What a file is for: the crash test asserts which of these a command changes. */
-export type Role = 'compose' | 'state' | 'caCert' | 'caKey' | 'config' | 'nginx' | 'cert' | 'key' | 'htpasswd';
+export type Role = 'compose' | 'state' | 'caCert' | 'caKey' | 'config' | 'nginx' | 'cert' | 'key' | 'htpasswd' | 'authConfig' | 'tokenCert' | 'tokenKey';
 
 export interface ReaderView {
   /** "ca/ca.crt" (host, relative) or "registry:/etc/…" (a service's path) -> sha256 of what it reads, or 'missing'. */
@@ -48,7 +48,9 @@ export function readerView(dir: string): ReaderView {
   if (view.files['docker-compose.yml'] === 'missing') return view;
   for (const spec of readCompose(dir)) {
     const read = (role: Role, p: string) => add(role, `${spec.name}:${p}`, inContainer(spec, p));
-    if (kindOf(spec) === 'registry') registryReads(spec, read);
+    const kind = kindOf(spec);
+    if (kind === 'registry') registryReads(spec, read);
+    else if (kind === 'docker_auth') authReads(spec, read);
     else nginxReads(spec, read);
   }
   return view;
@@ -97,8 +99,23 @@ function registryReads(spec: ServiceSpec, read: Read): void {
   if (verb !== 'serve' || !config) throw new Error(`service ${spec.name}: command ${JSON.stringify(spec.command)} names no config`);
   const text = read('config', config);
   if (text === null) return;
-  const doc = YAML.parse(text) as { http?: { tls?: { certificate?: string; key?: string } }; auth?: { htpasswd?: { path?: string } } };
-  const named: [Role, string | undefined][] = [['cert', doc.http?.tls?.certificate], ['key', doc.http?.tls?.key], ['htpasswd', doc.auth?.htpasswd?.path]];
+  const doc = YAML.parse(text) as { http?: { tls?: { certificate?: string; key?: string } }; auth?: { htpasswd?: { path?: string }; token?: { rootcertbundle?: string } } };
+  const named: [Role, string | undefined][] = [
+    ['cert', doc.http?.tls?.certificate], ['key', doc.http?.tls?.key], ['htpasswd', doc.auth?.htpasswd?.path], ['tokenCert', doc.auth?.token?.rootcertbundle],
+  ];
+  for (const [role, p] of named) if (p) read(role, p);
+}
+
+/** docker_auth reads the config its command names (users and their hashes within), then the files that config names. */
+function authReads(spec: ServiceSpec, read: Read): void {
+  const config = spec.command?.at(-1);
+  if (!config?.startsWith('/')) throw new Error(`service ${spec.name}: command ${JSON.stringify(spec.command)} names no config`);
+  const text = read('authConfig', config);
+  if (text === null) return;
+  const doc = YAML.parse(text) as { server?: { certificate?: string; key?: string }; token?: { certificate?: string; key?: string } };
+  const named: [Role, string | undefined][] = [
+    ['cert', doc.server?.certificate], ['key', doc.server?.key], ['tokenCert', doc.token?.certificate], ['tokenKey', doc.token?.key],
+  ];
   for (const [role, p] of named) if (p) read(role, p);
 }
 
@@ -145,6 +162,8 @@ export async function checkPairs(dir: string, view: ReaderView): Promise<void> {
   const pairs: [string, string][] = view.hosts['ca/ca.key'] ? [[caCert!, view.hosts['ca/ca.key']]] : [];
   const certs = roleFiles(view, 'cert');
   for (const cert of certs) for (const key of roleFiles(view, 'key')) pairs.push([cert, key]);
+  // Token auth: every token docker_auth signs verifies against what the registry trusts.
+  if (view.roles.tokenKey) for (const cert of roleFiles(view, 'tokenCert')) for (const key of roleFiles(view, 'tokenKey')) pairs.push([cert, key]);
   for (const [cert, key] of pairs) {
     const [a, b] = await Promise.all([stdout(['x509', '-noout', '-pubkey', '-in', cert]), stdout(['pkey', '-pubout', '-in', key])]);
     if (a !== b) throw new Error(`${path.relative(dir, key)} does not match ${path.relative(dir, cert)}`);
