@@ -112,6 +112,23 @@ describe.skipIf(!canRunPeers(PEERS))('pull-through caches, registry 3.1.1 mirror
     expect(existsSync(blobFile('docker-io', images.tool!.layerDigest))).toBe(false);
   });
 
+  it('status lists the mirrors, and --probe probes each mirror (the bundle\'s CA) and its upstream (this host\'s trust)', async () => {
+    type Report = { mirrors: { upstream: string; address: string; mirror?: { reachable: boolean; status?: number; tlsVerified?: boolean }; upstreamProbe?: { reachable: boolean; status?: number; error?: string } }[]; problems: string[] };
+    const plain = await runCli(['status', '--dir', bundle, '--json']);
+    expect((JSON.parse(plain.stdout) as Report).mirrors.map((m) => [m.upstream, m.address])).toEqual([['docker.io', `127.0.0.1:${ports.docker}`], ['ghcr.io', `127.0.0.1:${ports.ghcr}`]]);
+    // This host trusts the test upstreams' CA as the mirrors do (Node reads NODE_EXTRA_CA_CERTS).
+    const probed = JSON.parse((await runCli(['status', '--dir', bundle, '--probe', '--json'], { env: { NODE_EXTRA_CA_CERTS: caFile } })).stdout) as Report;
+    for (const m of probed.mirrors) {
+      expect(m.mirror).toMatchObject({ reachable: true, status: 200, tlsVerified: true });
+      expect(m.upstreamProbe).toEqual({ reachable: true, status: 200 });
+    }
+    expect(probed.problems.filter((p) => / mirror( at|'s upstream)/.test(p))).toEqual([]);
+    // Without that trust the upstream fails verification, and status says so for each mirror.
+    const untrusted = JSON.parse((await runCli(['status', '--dir', bundle, '--probe', '--json'])).stdout) as Report;
+    expect(untrusted.mirrors.map((m) => m.upstreamProbe?.reachable)).toEqual([false, false]);
+    expect(untrusted.problems.filter((p) => /mirror's upstream .* cannot be reached/.test(p))).toHaveLength(2);
+  });
+
   it('a push to a mirror gets a clear refusal', async () => {
     const r = await pushLayout(join(root, 'layout'), 'app', `127.0.0.1:${ports.docker}/library/mine:v1`, { certDir });
     expect(r.exitCode).not.toBe(0);
