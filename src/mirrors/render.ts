@@ -17,6 +17,16 @@ export const MIRROR_TTL = '168h';
  */
 export const mirrorOwnsTls = (state: Pick<BundleState, 'mode'>): boolean => state.mode !== 'proxy';
 
+/** A mirror service that reads the server certificate itself, and the config its registry process serves. */
+export interface TlsMirror {
+  service: string;
+  config: string;
+}
+
+/** The mirrors that read the server certificate themselves: what a renewal restarts besides the registry. */
+export const tlsMirrors = (state: Pick<BundleState, 'mode' | 'mirrors'>): TlsMirror[] =>
+  (mirrorOwnsTls(state) ? (state.mirrors ?? []).map((m) => ({ service: mirrorService(m), config: `${CONTAINER_CURRENT}/${mirrorConfigPath(m)}` })) : []);
+
 /** One mirror's config.yml: proxy.remoteurl, its ttl, its own storage root, TLS where it ends it, the bundle's auth with --mirror-auth. */
 export function renderMirrorConfig(state: BundleState, m: MirrorRecord, token: TokenSection | undefined): string {
   const auth = state.mirrorAuth === true;
