@@ -151,6 +151,21 @@ describe.skipIf(!canRunPeers(PEERS))('pull-through caches, registry 3.1.1 mirror
     expect(statSync(join(bundle, '.env')).mode & 0o777).toBe(0o700);
   });
 
+  it('--mirror-auth: the mirror asks for the bundle\'s login (htpasswd), and serves with it', async () => {
+    const authed = join(root, 'authed');
+    const port = await freePort();
+    const init = await runCli(['init', '--dir', authed, '--host', '127.0.0.1', '--port', String(await freePort()), '--user', 'alice', '--password-stdin',
+      '--mirror', `docker.io=https://127.0.0.1:${ports.open}`, '--mirror-port', String(port), '--mirror-auth'], { input: 'alice-pw\n' });
+    expect(init.exitCode, init.stderr).toBe(0);
+    running.push(await startService(authed, 'mirror-docker-io', { registryMajor: 3, extraEnv: { SSL_CERT_FILE: caFile } }));
+    const trust = mkdtempSync(join(root, 'authed-trust-'));
+    copyFileSync(join(authed, 'ca/ca.crt'), join(trust, 'ca.crt'));
+    const ref = `127.0.0.1:${port}/library/busybox:latest`;
+    expect((await inspectDigest(ref, { certDir: trust })).stderr).toMatch(/unauthorized|401|authentication required/i);
+    expect((await inspectDigest(ref, { certDir: trust, creds: { username: 'alice', password: 'wrong' } })).stderr).toMatch(/unauthorized|401|authentication required/i);
+    expect((await inspectDigest(ref, { certDir: trust, creds: { username: 'alice', password: 'alice-pw' } })).digest).toBe(images.busybox!.manifestDigest);
+  });
+
   it('mirror ls lists every mirror; mirror rm takes one out of the record, the compose file and the generation, and keeps its cache', async () => {
     const ls = await cli(['mirror', 'ls', '--json']);
     expect((JSON.parse(ls.stdout) as { mirrors: { upstream: string }[] }).mirrors.map((m) => m.upstream)).toEqual(['docker.io', 'ghcr.io', 'private']);
