@@ -145,5 +145,20 @@ describe.skipIf(!canRunPeers(PEERS))('a bundle with mirrors under docker compose
       const seen = await inspectDigest(`127.0.0.1:${mirrorPort}/library/busybox:latest`, { certDir });
       expect(seen.digest, seen.stderr).toBe(image.manifestDigest);
     });
+
+    it('mirror add and the `up -d` it prints start the new mirror beside the running one', async () => {
+      const kept = await startedAt('mirror-docker-io');
+      const port = await freePort();
+      const add = await cli(['mirror', 'add', `quay.io=https://upstream:${upPort}`, '--port', String(port)]);
+      expect(add.exitCode, add.stderr).toBe(0);
+      expect(add.stdout).toMatch(/docker compose up -d\n/);
+      writeOverride(['mirror-docker-io', 'mirror-quay-io']);
+      const up = await compose(['up', '-d']);
+      expect(up.exitCode, up.stderr).toBe(0);
+      await waitForPort('127.0.0.1', port, 20_000);
+      const seen = await inspectDigest(`127.0.0.1:${port}/library/busybox:latest`, { certDir });
+      expect(seen.digest, seen.stderr).toBe(image.manifestDigest);
+      expect(await startedAt('mirror-docker-io')).toBe(kept);
+    });
   });
 });
