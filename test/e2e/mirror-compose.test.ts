@@ -15,7 +15,8 @@ import { inspectDigest, pullToLayout, pushLayout } from './support/skopeo.js';
  * private dockerd and serves pulls through its mirrors. The upstream is a registry
  * 3.1.1 container of its own, with its own CA, in the same compose project. It, and the
  * mirrors' trust of its CA (SSL_CERT_FILE), come from a test-only override file passed
- * with -f: the bundle's own docker-compose.yml is used as written.
+ * with -f: the bundle's own docker-compose.yml is used as written. proxy mode runs with
+ * --mirror-auth, so nginx's login on the mirror ports is proven too.
  */
 const PEERS = ['dockerd', 'docker', 'docker-compose', 'skopeo', 'openssl', 'xz', 'busybox'];
 
@@ -37,7 +38,9 @@ describe.skipIf(!canRunPeers(PEERS))('a bundle with mirrors under docker compose
     const cli = (args: string[], input?: string) => runCli([...args, '--dir', bundle], { input, env: engine().env });
     const container = (service: string) => `${mode}_${service}_1`;
     const startedAt = (service: string) => engine().docker(['inspect', '-f', '{{.State.StartedAt}}', container(service)]);
-    const pullBusybox = () => pullToLayout(`127.0.0.1:${mirrorPort}/library/busybox:latest`, join(root, `pulled-${mode}`), 'busybox', { certDir });
+    // proxy mode runs with --mirror-auth: nginx asks for the bundle's htpasswd login on the mirror ports too.
+    const login = mode === 'proxy' ? { creds: { username: 'alice', password: 'alice-pw' } } : {};
+    const pullBusybox = () => pullToLayout(`127.0.0.1:${mirrorPort}/library/busybox:latest`, join(root, `pulled-${mode}`), 'busybox', { certDir, ...login });
 
     /** The test's override: the upstream service, and each mirror trusting its CA. Rewritten as mirrors come and go. */
     function writeOverride(mirrors: string[]) {
@@ -77,7 +80,7 @@ describe.skipIf(!canRunPeers(PEERS))('a bundle with mirrors under docker compose
       bundle = join(root, mode);
       mkdirSync(bundle);
       const r = await cli(['init', '--mode', mode, '--host', '127.0.0.1', '--port', String(port), '--user', 'alice', '--password-stdin',
-        '--mirror', `docker.io=https://upstream:${upPort}`, '--mirror', `ghcr.io=https://upstream:${upPort}`, '--mirror-port', String(mirrorPort)], 'alice-pw\n');
+        '--mirror', `docker.io=https://upstream:${upPort}`, '--mirror', `ghcr.io=https://upstream:${upPort}`, '--mirror-port', String(mirrorPort), ...(mode === 'proxy' ? ['--mirror-auth'] : [])], 'alice-pw\n');
       expect(r.exitCode, r.stderr).toBe(0);
       writeOverride(['mirror-docker-io', 'mirror-ghcr-io']);
       const started = await compose(['up', '-d']);
@@ -97,10 +100,14 @@ describe.skipIf(!canRunPeers(PEERS))('a bundle with mirrors under docker compose
     it('serves a pull through the docker.io mirror, filling its own cache directory', async () => {
       const r = await pullBusybox();
       expect(r.exitCode, r.stderr).toBe(0);
+      if (mode === 'proxy') {
+        const anonymous = await inspectDigest(`127.0.0.1:${mirrorPort}/library/busybox:latest`, { certDir });
+        expect(anonymous.stderr).toMatch(/unauthorized|401|authentication required/i);
+      }
       const layer = join(bundle, 'mirror-data/docker-io/docker/registry/v2/blobs/sha256', image.layerDigest.slice(7, 9), image.layerDigest.slice(7), 'data');
       expect(existsSync(layer)).toBe(true);
       // A push is refused by the proxy, behind nginx too.
-      const push = await pushLayout(join(root, `layout-${mode}`), 'busybox', `127.0.0.1:${mirrorPort}/library/mine:v1`, { certDir });
+      const push = await pushLayout(join(root, `layout-${mode}`), 'busybox', `127.0.0.1:${mirrorPort}/library/mine:v1`, { certDir, ...login });
       expect(push.stderr).toMatch(/unsupported/i);
     });
 
@@ -142,7 +149,7 @@ describe.skipIf(!canRunPeers(PEERS))('a bundle with mirrors under docker compose
       expect(names).not.toContain(container('mirror-ghcr-io'));
       expect(await startedAt('mirror-docker-io')).toBe(kept);
       if (mode === 'proxy') await waitForPort('127.0.0.1', mirrorPort, 20_000);
-      const seen = await inspectDigest(`127.0.0.1:${mirrorPort}/library/busybox:latest`, { certDir });
+      const seen = await inspectDigest(`127.0.0.1:${mirrorPort}/library/busybox:latest`, { certDir, ...login });
       expect(seen.digest, seen.stderr).toBe(image.manifestDigest);
     });
 
@@ -156,7 +163,7 @@ describe.skipIf(!canRunPeers(PEERS))('a bundle with mirrors under docker compose
       const up = await compose(['up', '-d']);
       expect(up.exitCode, up.stderr).toBe(0);
       await waitForPort('127.0.0.1', port, 20_000);
-      const seen = await inspectDigest(`127.0.0.1:${port}/library/busybox:latest`, { certDir });
+      const seen = await inspectDigest(`127.0.0.1:${port}/library/busybox:latest`, { certDir, ...login });
       expect(seen.digest, seen.stderr).toBe(image.manifestDigest);
       expect(await startedAt('mirror-docker-io')).toBe(kept);
     });

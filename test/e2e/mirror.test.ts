@@ -166,6 +166,18 @@ describe.skipIf(!canRunPeers(PEERS))('pull-through caches, registry 3.1.1 mirror
     expect((await inspectDigest(ref, { certDir: trust, creds: { username: 'alice', password: 'alice-pw' } })).digest).toBe(images.busybox!.manifestDigest);
   });
 
+  it('insecure mode: the registry speaks plain HTTP, and its mirrors still serve TLS with the bundle\'s certificate', async () => {
+    const plain = join(root, 'insecure');
+    const port = await freePort();
+    const init = await runCli(['init', '--dir', plain, '--mode', 'insecure', '--yes', '--host', '127.0.0.1', '--port', String(await freePort()),
+      '--mirror', `docker.io=https://127.0.0.1:${ports.open}`, '--mirror-port', String(port)]);
+    expect(init.exitCode, init.stderr).toBe(0);
+    running.push(await startService(plain, 'mirror-docker-io', { registryMajor: 3, extraEnv: { SSL_CERT_FILE: caFile } }));
+    const trust = mkdtempSync(join(root, 'insecure-trust-'));
+    copyFileSync(join(plain, 'ca/ca.crt'), join(trust, 'ca.crt'));
+    expect((await inspectDigest(`127.0.0.1:${port}/library/busybox:latest`, { certDir: trust })).digest).toBe(images.busybox!.manifestDigest);
+  });
+
   it('mirror ls lists every mirror; mirror rm takes one out of the record, the compose file and the generation, and keeps its cache', async () => {
     const ls = await cli(['mirror', 'ls', '--json']);
     expect((JSON.parse(ls.stdout) as { mirrors: { upstream: string }[] }).mirrors.map((m) => m.upstream)).toEqual(['docker.io', 'ghcr.io', 'private']);
