@@ -166,6 +166,22 @@ describe.skipIf(!canRunPeers(PEERS))('pull-through caches, registry 3.1.1 mirror
     expect((await inspectDigest(ref, { certDir: trust, creds: { username: 'alice', password: 'alice-pw' } })).digest).toBe(images.busybox!.manifestDigest);
   });
 
+  it('--mirror-auth with token auth: the mirror takes docker_auth\'s tokens, as the registry does', async () => {
+    const tokened = join(root, 'tokened');
+    const port = await freePort();
+    const init = await runCli(['init', '--dir', tokened, '--host', '127.0.0.1', '--port', String(await freePort()), '--auth', 'token', '--auth-port', String(await freePort()),
+      '--user', 'alice', '--password-stdin', '--mirror', `docker.io=https://127.0.0.1:${ports.open}`, '--mirror-port', String(port), '--mirror-auth'], { input: 'alice-pw\n' });
+    expect(init.exitCode, init.stderr).toBe(0);
+    running.push(await startService(tokened, 'auth'));
+    running.push(await startService(tokened, 'mirror-docker-io', { registryMajor: 3, extraEnv: { SSL_CERT_FILE: caFile } }));
+    const trust = mkdtempSync(join(root, 'tokened-trust-'));
+    copyFileSync(join(tokened, 'ca/ca.crt'), join(trust, 'ca.crt'));
+    const ref = `127.0.0.1:${port}/library/busybox:latest`;
+    expect((await inspectDigest(ref, { certDir: trust })).stderr).toMatch(/unauthorized|401|authentication required/i);
+    expect((await inspectDigest(ref, { certDir: trust, creds: { username: 'alice', password: 'wrong' } })).exitCode).not.toBe(0);
+    expect((await inspectDigest(ref, { certDir: trust, creds: { username: 'alice', password: 'alice-pw' } })).digest).toBe(images.busybox!.manifestDigest);
+  });
+
   it('insecure mode: the registry speaks plain HTTP, and its mirrors still serve TLS with the bundle\'s certificate', async () => {
     const plain = join(root, 'insecure');
     const port = await freePort();
