@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
 import { DEFAULT_AUTH_PORT } from '../auth/auth-config.js';
 import type { BundleState } from '../bundle/state.js';
+import { mainAddress } from '../pki/hosts.js';
 import { parseMirrorValue, type MirrorRecord } from './upstreams.js';
 
 /** The first port a mirror takes when none is given; the next mirrors take the next free ones. */
@@ -13,6 +14,11 @@ export const DEFAULT_MIRROR_PORT = 5010;
  */
 export const mirrorSlug = (upstream: string): string => upstream.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 export const mirrorService = (m: Pick<MirrorRecord, 'upstream'>): string => `mirror-${mirrorSlug(m.upstream)}`;
+
+/** One mirror as ls, init, status and the JSON outputs show it: where nodes reach it, and its compose service. */
+export const describeMirror = (state: Pick<BundleState, 'hosts'>, m: MirrorRecord) => ({
+  upstream: m.upstream, url: m.url, port: m.port, address: mainAddress(state.hosts, m.port), service: mirrorService(m),
+});
 
 /** Where each mirror's files live: its config in the generation, its env in the .env store, its cache beside data/. */
 export const MIRROR_DIR = 'mirrors';

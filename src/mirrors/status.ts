@@ -1,16 +1,10 @@
 import https from 'node:https';
 import type { ProbeResult } from '../bundle/assess-probe.js';
 import type { BundleState } from '../bundle/state.js';
-import { mainAddress } from '../pki/hosts.js';
-import { mirrorService } from './services.js';
-import type { MirrorRecord } from './upstreams.js';
+import { describeMirror } from './services.js';
 
 /** What status says of one mirror: always what it is; with --probe, whether it answers and whether its upstream does. */
-export interface MirrorStatus {
-  upstream: string;
-  url: string;
-  address: string;
-  service: string;
+export interface MirrorStatus extends ReturnType<typeof describeMirror> {
   /** --probe: GET /v2/ on the mirror (TLS with the bundle's CA, as nodes reach it). */
   mirror?: { reachable: boolean; status?: number; tlsVerified?: boolean; error?: string };
   /** --probe: GET URL/v2/ from this host, trusting what Node trusts (an answer of any status means it is there). */
@@ -29,10 +23,6 @@ export function probeUpstream(url: string, timeoutMs = 5000): Promise<NonNullabl
   });
 }
 
-export const describeMirrorStatus = (state: Pick<BundleState, 'hosts'>, m: MirrorRecord): MirrorStatus => ({
-  upstream: m.upstream, url: m.url, address: mainAddress(state.hosts, m.port), service: mirrorService(m),
-});
-
 /**
  * The mirrors' part of status. `probeMirror` is status's own probe of a registry
  * (io/probe.ts); the problems name what to run.
@@ -42,7 +32,7 @@ export async function assessMirrors(
 ): Promise<{ mirrors: MirrorStatus[]; problems: string[] }> {
   const problems: string[] = [];
   const mirrors = await Promise.all((state.mirrors ?? []).map(async (m) => {
-    const s = describeMirrorStatus(state, m);
+    const s: MirrorStatus = describeMirror(state, m);
     if (!probe) return s;
     const [mine, up] = await Promise.all([probe.mirror(s.address), probe.upstream(m.url)]);
     s.mirror = { reachable: mine.error === undefined || mine.status !== undefined, ...(mine.status !== undefined && { status: mine.status }), ...(mine.tlsAuthorized !== undefined && { tlsVerified: mine.tlsAuthorized }), ...(mine.error !== undefined && { error: mine.error }) };

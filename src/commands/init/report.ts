@@ -5,7 +5,8 @@ import { mainAddress } from '../../pki/hosts.js';
 import { describePlan, formatMode, type PlannedFile } from '../../io/file-plan.js';
 import type { Output } from '../../io/output.js';
 import type { UserAnswer } from './resolve.js';
-import { describeMirror, mirrorLines } from '../mirror/report.js';
+import { mirrorLines } from '../mirror/report.js';
+import { describeMirror } from '../../mirrors/services.js';
 
 export interface InitSummary {
   dir: string;

@@ -1,22 +1,16 @@
-import { mainAddress } from '../../pki/hosts.js';
 import type { BundleState } from '../../bundle/state.js';
 import { shellCommand } from '../../remote/shell-quote.js';
 import { describePlan } from '../../io/file-plan.js';
 import type { Output } from '../../io/output.js';
-import { mirrorDataPath, mirrorService } from '../../mirrors/services.js';
-import type { MirrorRecord } from '../../mirrors/upstreams.js';
+import { describeMirror, mirrorDataPath } from '../../mirrors/services.js';
 import type { MirrorPlan } from './plan.js';
 
-/** One mirror as ls, init and status show it: where nodes reach it, and its compose service. */
-export const describeMirror = (state: Pick<BundleState, 'hosts'>, m: MirrorRecord) => ({
-  upstream: m.upstream, url: m.url, port: m.port, address: mainAddress(state.hosts, m.port), service: mirrorService(m),
-});
+/** One mirror on one line: init, mirror ls and status print it alike. */
+export const mirrorRow = (d: Pick<ReturnType<typeof describeMirror>, 'upstream' | 'address' | 'url' | 'service'>): string =>
+  `${d.upstream.padEnd(16)} ${d.address.padEnd(22)} from ${d.url}  (service ${d.service})`;
 
 export function mirrorLines(state: BundleState): string[] {
-  return (state.mirrors ?? []).map((m) => {
-    const d = describeMirror(state, m);
-    return `    ${d.upstream.padEnd(16)} ${d.address.padEnd(22)} from ${d.url}  (service ${d.service})`;
-  });
+  return (state.mirrors ?? []).map((m) => `    ${mirrorRow(describeMirror(state, m))}`);
 }
 
 export function printMirrors(out: Output, state: BundleState): void {

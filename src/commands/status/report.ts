@@ -5,6 +5,7 @@ import { BUNDLE_FILES } from '../../bundle/state.js';
 import type { Output } from '../../io/output.js';
 import type { TokenSignerStatus } from '../../auth/token-status.js';
 import type { MirrorStatus } from '../../mirrors/status.js';
+import { mirrorRow } from '../mirror/report.js';
 
 
 function verdictText(out: Output, c: CertStatus): string {
@@ -50,7 +51,7 @@ function tokenLines(out: Output, t: TokenSignerStatus): string[] {
 function mirrorLines(out: Output, mirrors: MirrorStatus[]): string[] {
   const lines = [out.bold(`Mirrors (${mirrors.length})`)];
   for (const m of mirrors) {
-    lines.push(`  ${m.upstream.padEnd(16)} ${m.address.padEnd(22)} from ${m.url}  (service ${m.service})`);
+    lines.push(`  ${mirrorRow(m)}`);
     if (m.mirror) lines.push(`    mirror    ${m.mirror.reachable ? (m.mirror.tlsVerified === false ? out.red('answers, TLS NOT verified') : out.green(`answers (${m.mirror.status})`)) : out.red(`not answering: ${m.mirror.error}`)}`);
     if (m.upstreamProbe) lines.push(`    upstream  ${m.upstreamProbe.reachable ? out.green(`answers (${m.upstreamProbe.status})`) : out.red(`unreachable: ${m.upstreamProbe.error}`)}`);
   }
