@@ -241,6 +241,19 @@ describe.skipIf(!canRunPeers(PEERS))('bad input: one line naming the flag, exit 
     expect(treeHash(bundle)).toBe(before);
   });
 
+  it('a hand-edited docker-compose.yml is not replaced without --force (exit 1, nothing written)', async () => {
+    const compose = realpathSync(join(bundle, 'docker-compose.yml'));
+    writeFileSync(compose, `${readFileSync(compose, 'utf8')}# my own edit\n`);
+    const before = treeHash(bundle);
+    const r = await cli(['mirror', 'add', 'quay.io']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/docker-compose.yml was edited by hand since registry-setup wrote it.*--force/);
+    expect(treeHash(bundle)).toBe(before);
+    const forced = await cli(['mirror', 'add', 'quay.io', '--force']);
+    expect(forced.exitCode, forced.stderr).toBe(0);
+    expect(readFileSync(join(bundle, 'docker-compose.yml'), 'utf8')).not.toContain('# my own edit');
+  });
+
   it.each([
     ['an unknown upstream', ['--mirror', 'hub'], /--mirror "hub" is not a known upstream/],
     ['a port clash with the registry', ['--mirror', 'docker.io', '--port', '5010', '--mirror-port', '5010'], /--mirror-port 5010 is the registry's port/],

@@ -23,6 +23,7 @@ Examples:
     .option('--dir <dir>', 'the bundle', './registry')
     .option('--port <n>', 'the port nodes reach it on (default: the next free one from 5010)')
     .option('--credentials-stdin', 'read an upstream login from stdin: a user line, then a password line (kept only in env/mirror-NAME.env, 0600)')
+    .option('--force', 'replace docker-compose.yml (and nginx/registry.conf) even if edited by hand; the previous generation keeps them')
     .option('--dry-run', 'list the files that would change; write nothing')
     .option('--json', 'print the result as JSON')
     .action(async (upstream, opts) => (await import('./index.js')).mirrorAdd(upstream, opts));
@@ -30,6 +31,7 @@ Examples:
     .command('rm <upstream>')
     .description('remove a mirror; the others keep running, and its cache directory is kept')
     .option('--dir <dir>', 'the bundle', './registry')
+    .option('--force', 'replace docker-compose.yml (and nginx/registry.conf) even if edited by hand; the previous generation keeps them')
     .option('--dry-run', 'list the files that would change; write nothing')
     .option('--json', 'print the result as JSON')
     .action(async (upstream, opts) => (await import('./index.js')).mirrorRm(upstream, opts));

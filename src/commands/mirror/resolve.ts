@@ -7,6 +7,7 @@ export interface MirrorFlags {
   dir?: string;
   port?: string;
   credentialsStdin?: boolean;
+  force?: boolean;
   dryRun?: boolean;
   json?: boolean;
 }
@@ -18,6 +19,7 @@ export interface MirrorOptions {
   upstream: string;
   port?: number;
   credentialsStdin: boolean;
+  force: boolean;
   dryRun: boolean;
 }
 
@@ -28,5 +30,5 @@ export function resolveMirrorFlags(value: string, flags: MirrorFlags, forRemoval
   if (forRemoval && value.includes('=')) throw new UsageError(`mirror rm ${JSON.stringify(value)}: name the upstream only (as mirror ls shows it)`);
   const upstream = forRemoval ? parseMirrorValue(`${value}=https://removed.invalid`, 'mirror rm').upstream : parseMirrorValue(value, 'mirror add').upstream;
   const port = flags.port === undefined ? undefined : parsePort(flags.port, '--port');
-  return { dir, value, upstream, ...(port !== undefined && { port }), credentialsStdin: Boolean(flags.credentialsStdin), dryRun: Boolean(flags.dryRun) };
+  return { dir, value, upstream, ...(port !== undefined && { port }), credentialsStdin: Boolean(flags.credentialsStdin), force: Boolean(flags.force), dryRun: Boolean(flags.dryRun) };
 }
