@@ -5,6 +5,8 @@ import { PRIVATE, PUBLIC, type PlannedFile } from '../io/file-plan.js';
 import { CONTAINER_PATHS, renderRegistryConfig, PROXY_UPSTREAM_PORT } from '../render/registry-config.js';
 import { renderTemplate } from '../render/templates.js';
 import { dialableHosts } from '../pki/hosts.js';
+import { composeMirrors, nginxMirrorBasicAuth, planMirrorConfigs, planMirrorEnv } from '../mirrors/render.js';
+import type { MirrorCredentials } from '../mirrors/services.js';
 
 /** 3.1.1 fixes CVE-2026-35172, CVE-2026-33540 (3.1.0) and CVE-2026-41888 in 3.0.0. */
 export const REGISTRY_IMAGE = 'registry:3.1.1';
@@ -21,6 +23,8 @@ export interface BundleMaterial {
   htpasswd: string | null;
   /** Token auth only: docker_auth's config, the signing key and its CA-issued certificate. */
   token?: { authConfig: string | null; certPem: string | null; keyPem: string | null };
+  /** Mirrors' upstream logins, by upstream; a mirror not named here fetches without one. */
+  mirrorCredentials?: Record<string, MirrorCredentials>;
 }
 
 /**
@@ -44,6 +48,7 @@ export function planBundleFiles(state: BundleState, material: BundleMaterial): P
       { path: BUNDLE_FILES.tokenKey, contents: t.keyPem, mode: PRIVATE },
     );
   } else if (state.mode !== 'insecure') files.push({ path: BUNDLE_FILES.htpasswd, contents: material.htpasswd, mode: PUBLIC });
+  for (const m of state.mirrors ?? []) files.push(planMirrorEnv(m, material.mirrorCredentials?.[m.upstream] ?? null));
   files.push(...planLayoutFiles(state), { path: BUNDLE_FILES.state, contents: renderState(state), mode: PUBLIC });
   return files;
 }
@@ -55,6 +60,7 @@ export function planLayoutFiles(state: BundleState): PlannedFile[] {
     { path: BUNDLE_FILES.compose, contents: renderCompose(state), mode: PUBLIC },
   ];
   if (state.mode === 'proxy') files.push({ path: BUNDLE_FILES.nginx, contents: renderNginx(state), mode: PUBLIC });
+  files.push(...planMirrorConfigs(state, tokenSection(state)));
   return files;
 }
 
@@ -81,6 +87,7 @@ export function renderCompose(state: BundleState): string {
     configPath: CONTAINER_PATHS.config,
     serveName: SERVE_IN_PLACE,
     nginxConfPath: CONTAINER_PATHS.nginxConf,
+    mirrors: composeMirrors(state),
   });
 }
 
@@ -92,5 +99,7 @@ export function renderNginx(state: BundleState): string {
     serverNames: names.length > 0 ? names.join(' ') : '_',
     current: CONTAINER_CURRENT,
     tokenUpstream: authOf(state) === 'token' && `auth:${authListenPort(state)}`,
+    mirrors: composeMirrors(state),
+    mirrorBasicAuth: nginxMirrorBasicAuth(state),
   });
 }

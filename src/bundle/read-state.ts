@@ -65,6 +65,10 @@ export function parseState(text: string, file: string): BundleState {
     ...(auth === 'token' && { tokenService: field('tokenService', parseTokenService) }),
     ...(auth === 'token' && mode === 'tls' && { authPort: field('authPort', parsePort) }),
     ...(s.mirrors !== undefined && { mirrors: field('mirrors', parseMirrorRecords) }),
+    ...(s.mirrorAuth !== undefined && { mirrorAuth: field('mirrorAuth', (v, k) => {
+      if (bool(v, k) && mode === 'insecure') throw new UsageError(`${k} true cannot be used with mode "insecure": it has no login to ask for`);
+      return bool(v, k);
+    }) }),
     externalCa: field('externalCa', bool),
     image: field('image', text1),
     createdAt: field('createdAt', text1),

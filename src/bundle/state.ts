@@ -52,6 +52,8 @@ export interface BundleState {
   authPort?: number;
   /** Pull-through caches, each its own registry service on its own port (absent: none). */
   mirrors?: MirrorRecord[];
+  /** --mirror-auth: the mirrors ask for the bundle's login too (absent: they serve anyone who reaches them). */
+  mirrorAuth?: boolean;
   externalCa: boolean;
   image: string;
   createdAt: string;

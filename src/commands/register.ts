@@ -10,6 +10,7 @@ import { registerPrune } from './prune/cli.js';
 import { registerGc } from './gc/cli.js';
 import { registerUpgrade } from './upgrade/cli.js';
 import { registerK8sSecret } from './k8s-secret/cli.js';
+import { registerMirror } from './mirror/cli.js';
 
 /**
  * Each command has a folder: cli.ts declares its flags and imports the rest
@@ -28,6 +29,7 @@ const COMMANDS: [names: string[], register: (program: Command) => void][] = [
   [['gc'], registerGc],
   [['upgrade'], registerUpgrade],
   [['k8s-secret'], registerK8sSecret],
+  [['mirror'], registerMirror],
 ];
 
 /**

@@ -86,6 +86,9 @@ export function readTree(root: string, skip: (rel: string) => boolean = () => fa
 
 export const sha256 = (contents: string | Uint8Array): string => createHash('sha256').update(contents).digest('hex');
 
+/** A file on disk that no longer matches the hash registry-setup recorded when it wrote it: someone edited it since. */
+export const editedByHand = (now: string | null, recorded: string | undefined): boolean => now !== null && recorded !== undefined && sha256(now) !== recorded;
+
 /** What registry-setup wrote in a generation, path → sha256; {} for one written before this was recorded. */
 export function writtenHashes(dir: string, gen: string): Record<string, string> {
   try {

@@ -72,12 +72,12 @@ export function createComposeStack(dir: string): StackControl {
     imagePresent: (image) => !run(['docker', 'image', 'inspect', '--format', '{{.Id}}', image]).failed,
     isRunning: (service) => must(['ps', '--services', '--filter', 'status=running']).stdout.split('\n').map((s) => s.trim()).includes(service),
     restart: (service) => void must(['restart', service]),
-    restartInPlace: (service) => {
-      const before = servePids(must(['top', service]).stdout, CONTAINER_PATHS.config);
+    restartInPlace: (service, config = CONTAINER_PATHS.config) => {
+      const before = servePids(must(['top', service]).stdout, config);
       must(['kill', '-s', 'HUP', service]);
       const start = Date.now();
       // A container whose registry is its own process (not yet recreated with the entry shell) dies of the HUP and is restarted by its policy: its pid is gone too.
-      for (; stillRunning(before, servePids(compose(['top', service]).stdout, CONTAINER_PATHS.config)).length > 0; sleepSync(POLL_MS)) {
+      for (; stillRunning(before, servePids(compose(['top', service]).stdout, config)).length > 0; sleepSync(POLL_MS)) {
         if (Date.now() - start > SERVE_EXIT_MS) throw new StackError(`the ${service} process did not exit within ${SERVE_EXIT_MS / 1000} s of HUP`, line(['docker', 'compose', 'restart', service]));
       }
     },

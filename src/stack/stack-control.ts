@@ -37,9 +37,10 @@ export interface StackControl {
   /**
    * HUP to the service's entry shell, which restarts the program in place (no new
    * container, so no new network); returns once every process that served before is
-   * gone, so that from then on an answer can only come from the new one.
+   * gone, so that from then on an answer can only come from the new one. `config`: the
+   * config its registry serves (default the registry's; a mirror serves its own).
    */
-  restartInPlace(service: string): void;
+  restartInPlace(service: string, config?: string): void;
   /** A program inside a running service's container; never throws. `stdoutFile` takes a large output. */
   exec(service: string, argv: readonly string[], opts?: { stdoutFile?: string }): ExecResult;
   /** `run --rm --no-deps`: a one-off container of the service (its image and mounts); never throws. */

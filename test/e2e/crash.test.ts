@@ -37,7 +37,7 @@ let n = 0;
 interface Case {
   name: string;
   /** The "before" bundle to copy, or null: a fresh init into an absent dir. */
-  base: 'tls' | 'proxy' | 'token' | 'old' | null;
+  base: 'tls' | 'proxy' | 'token' | 'old' | 'mirrors' | null;
   args: string[];
   input?: string;
   /** The roles the command changes: the rest of the reader view must stay as it was. */
@@ -58,6 +58,10 @@ const CASES: Case[] = [
   { name: 'renew --force (proxy: nginx reads the pair)', base: 'proxy', args: ['renew', '--force'], changes: ['cert', 'key'] },
   { name: 'user add', base: 'tls', args: ['user', 'add', 'bob', '--password-stdin'], input: `${PASSWORD}\n`, changes: ['htpasswd'], user: ['bob', true] },
   { name: 'user rm', base: 'tls', args: ['user', 'rm', 'carol'], changes: ['htpasswd'], user: ['carol', false] },
+  // A new mirror service reads its own config (and, in tls mode, the pair: a new reader of it counts as a change).
+  { name: 'mirror add (proxy: nginx gains a server)', base: 'proxy', args: ['mirror', 'add', 'docker.io'], changes: ['compose', 'config', 'nginx', 'state'] },
+  { name: 'mirror add --credentials-stdin (the .env store)', base: 'tls', args: ['mirror', 'add', 'ghcr.io', '--credentials-stdin'], input: 'bot\ntoken-1\n', changes: ['cert', 'compose', 'config', 'key', 'state'] },
+  { name: 'mirror rm (the other mirror stays)', base: 'mirrors', args: ['mirror', 'rm', 'ghcr.io'], changes: ['cert', 'compose', 'config', 'key', 'state'] },
   { name: 'k8s-secret --generate (the node user and its kept login)', base: 'tls', args: ['k8s-secret', '--generate'], changes: ['htpasswd'], nodeLogin: true },
   // Token auth: docker_auth reads its config (the users), the token pair and, in tls mode, the server pair.
   { name: 'init --auth token (fresh dir)', base: null, args: ['init', '--yes', '--auth', 'token', '--host', '127.0.0.1'], changes: TOKEN_ALL },
@@ -192,7 +196,7 @@ const inode = (p: string) => {
 describe.skipIf(!canRunPeers(PEERS))('a command killed at any rename: readers see before or after, and the next command cleans up', () => {
   beforeAll(async () => {
     work = await mkdtemp(path.join(os.tmpdir(), 'crash-'));
-    for (const [name, extra] of [['tls', []], ['proxy', ['--mode', 'proxy']]] as const) {
+    for (const [name, extra] of [['tls', []], ['proxy', ['--mode', 'proxy']], ['mirrors', ['--mirror', 'docker.io', '--mirror', 'ghcr.io']]] as const) {
       bases[name] = path.join(work, `base-${name}`);
       const r = await runCli(['init', '--dir', bases[name]!, '--yes', '--host', '127.0.0.1', '--port', '26610', ...extra]);
       expect(r.exitCode, r.stderr).toBe(0);

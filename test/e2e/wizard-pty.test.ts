@@ -39,12 +39,13 @@ describe.skipIf(!canRunPeers(['tmux', 'htpasswd']))('the init wizard in a real t
     await type('Repeat the password for alice', 'different', 'Enter');
     await type('The two passwords differ; try again.', 's3cret pass', 'Enter');
     await type(/Repeat the password for alice[^\n]*\n[^]*Repeat the password for alice/, 's3cret pass', 'Enter');
+    await type('Pull-through caches', 'docker.io', 'Enter');
     const final = await term!.waitFor('Next steps');
     expect(await term!.exitCode()).toBe(0);
     expect(final).not.toContain('s3cret pass'); // hidden input: neither the password nor its length shows
     expect(final).not.toContain('*****');
     const state = parse(readFileSync(join(dir, 'registry-setup.yml'), 'utf8'));
-    expect(state).toMatchObject({ mode: 'proxy', hosts: ['10.0.0.5', 'registry.lan'], port: 8443 });
+    expect(state).toMatchObject({ mode: 'proxy', hosts: ['10.0.0.5', 'registry.lan'], port: 8443, mirrors: [{ upstream: 'docker.io', port: 5010 }] });
     execFileSync('htpasswd', ['-vb', join(dir, 'auth/htpasswd'), 'alice', 's3cret pass'], { stdio: 'ignore' });
     expect(final).toContain(`docker login 10.0.0.5:8443 -u alice`);
   });

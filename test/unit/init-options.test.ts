@@ -31,6 +31,7 @@ describe('resolveInitAnswers', () => {
     expect(a).toEqual({
       dir: './registry', mode: 'tls', hosts: ['192.168.1.10', 'box'], port: 5000, days: 825, caDays: 3650,
       keyType: 'ecdsa', leafKey: { type: 'ecdsa' }, caKey: { type: 'ecdsa' }, bcryptCost: 5, users: a.users, auth: 'htpasswd',
+      mirrors: [], mirrorAuth: false, mirrorCredentials: null,
     });
     expect(a.users).toEqual([{ name: 'admin', password: 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcH', generated: true }]);
   });
@@ -63,18 +64,21 @@ describe('resolveInitAnswers', () => {
   });
 
   it('a flag wins over its question, and only open questions are asked', async () => {
-    const prompt = scripted(['proxy', '8443', 'token', 'pw', 'pw']);
+    const prompt = scripted(['proxy', '8443', 'token', 'pw', 'pw', '']);
     const a = await resolveInitAnswers({ host: ['10.0.0.5'], user: ['ci'] }, env({ interactive: true, prompt }));
-    expect(prompt.asked).toEqual(['How should clients reach the registry?', 'Port clients will use', 'How should users log in?', 'Password for ci', 'Repeat the password for ci']);
+    expect(prompt.asked).toEqual(['How should clients reach the registry?', 'Port clients will use', 'How should users log in?', 'Password for ci', 'Repeat the password for ci', expect.stringMatching(/^Pull-through caches/)]);
+    expect(a.mirrors).toEqual([]);
     expect(a).toMatchObject({ mode: 'proxy', hosts: ['10.0.0.5'], port: 8443, auth: 'token', users: [{ name: 'ci', password: 'pw', generated: false }] });
     expect(a.authPort).toBeUndefined(); // proxy mode: nginx serves /auth on --port
   });
 
   it('asks for the password again until both entries match', async () => {
-    const prompt = scripted(['one', 'two', 'same', 'same']);
+    const prompt = scripted(['one', 'two', 'same', 'same', 'docker.io, ghcr.io']);
     const a = await resolveInitAnswers({ host: ['h.lan'], user: ['u'], mode: 'tls', port: '5000', auth: 'htpasswd' }, env({ interactive: true, prompt }));
     expect(a.users[0]!.password).toBe('same');
-    expect(prompt.asked).toEqual(['Password for u', 'Repeat the password for u', 'note: The two passwords differ; try again.', 'Password for u', 'Repeat the password for u']);
+    expect(prompt.asked).toEqual(['Password for u', 'Repeat the password for u', 'note: The two passwords differ; try again.', 'Password for u', 'Repeat the password for u', expect.stringMatching(/^Pull-through caches/)]);
+    // the wizard's mirrors take 5010 and on, as --mirror does
+    expect(a.mirrors).toEqual([{ upstream: 'docker.io', url: 'https://registry-1.docker.io', port: 5010 }, { upstream: 'ghcr.io', url: 'https://ghcr.io', port: 5011 }]);
   });
 
   it('reads one password from stdin, without its trailing newline', async () => {

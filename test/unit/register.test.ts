@@ -18,7 +18,7 @@ describe('registerCommands', () => {
   const names = all.commands.map((c) => c.name());
 
   it('declares every command when the first argument names none', () => {
-    expect(names).toEqual(['init', 'status', 'renew', 'user', 'trust-node', 'untrust-node', 'images', 'rm', 'prune', 'gc', 'upgrade', 'k8s-secret']);
+    expect(names).toEqual(['init', 'status', 'renew', 'user', 'trust-node', 'untrust-node', 'images', 'rm', 'prune', 'gc', 'upgrade', 'k8s-secret', 'mirror']);
     for (const argv of [['--help'], ['help', 'init'], ['--verbose', 'init'], ['iniit']]) expect(program(argv).commands.map((c) => c.name())).toEqual(names);
   });
 

@@ -23,6 +23,10 @@ export function registerInit(program: Command): void {
     .option('--bcrypt-cost <n>', 'bcrypt cost for htpasswd, 4-14 (default 5; see README)')
     .option('--auth <kind>', 'htpasswd (default) or token: docker_auth with roles per repository, bcrypt once per login')
     .option('--auth-port <n>', 'with --auth token in tls mode: the token server\'s own TLS port (default 5001)')
+    .option('--mirror <upstream>', 'also run a pull-through cache of UPSTREAM: docker.io, ghcr.io, quay.io, registry.k8s.io, gcr.io, or NAME=https://URL (repeatable)', collect)
+    .option('--mirror-port <n>', 'the first mirror\'s port (default 5010); the next mirrors take the next free ones')
+    .option('--mirror-credentials-stdin', 'read the one --mirror\'s upstream login from stdin: a user line, then a password line')
+    .option('--mirror-auth', 'mirrors ask for the bundle\'s login too (default: they serve anyone who reaches them)')
     .option('-y, --yes', 'take the defaults for everything the flags leave open; generate passwords')
     .option('--force', 'replace an existing bundle (the old one is kept under .gen/; data/ is untouched)')
     .option('--dry-run', 'list the files that would be written, with their modes; write nothing')
@@ -34,7 +38,9 @@ Examples:
   $ echo "$PASS" | registry-setup init --host 10.0.0.5 --user ci --password-stdin
   $ registry-setup init --mode proxy --host registry.example.com --yes --dry-run
   $ registry-setup init --key-type rsa --yes --host 10.0.0.5     # for clients that take only RSA
-  $ registry-setup init --auth token --yes --host 10.0.0.5       # roles: user add NAME --role pull|push|admin`)
+  $ registry-setup init --auth token --yes --host 10.0.0.5       # roles: user add NAME --role pull|push|admin
+  $ registry-setup init --yes --host 10.0.0.5 --mirror docker.io --mirror ghcr.io   # caches on 5010 and 5011
+  $ printf '%s\n%s\n' "$HUB_USER" "$HUB_TOKEN" | registry-setup init --yes --host 10.0.0.5 --mirror docker.io --mirror-credentials-stdin`)
     .action(async (opts) => {
       // Start both keys before loading init's modules (forge, yaml, handlebars): the
       // imports then overlap key generation instead of preceding it.

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FailError } from '../../errors.js';
@@ -18,6 +18,7 @@ import { loadOutsideCa } from '../../pki/outside-ca.js';
 import { MAX_LEAF_DAYS_APPLE, resolveFixedFlags, resolveInitAnswers, type InitFlags } from './resolve.js';
 import { planInit, issueMaterial } from './plan.js';
 import { printDryRun, printInitSummary } from './report.js';
+import { credentialsWarning, mirrorDataPath } from '../../mirrors/services.js';
 
 export interface InitDeps {
   now?: Date;
@@ -96,5 +97,7 @@ export async function init(flags: InitFlags, deps: InitDeps = {}): Promise<void>
       lock.release();
     }
   }
+  for (const m of plan.state.mirrors ?? []) mkdirSync(join(dir, mirrorDataPath(m)), { recursive: true, mode: 0o700 });
+  if (answers.mirrorCredentials) out.warn(credentialsWarning(answers.mirrors[0]!));
   printInitSummary(out, { dir, state: plan.state, files: plan.files, users: answers.users, replaced: at.bundlePaths.length > 0, previous });
 }

@@ -22,6 +22,7 @@ export function initState(a: InitAnswers, now: Date, externalCa: boolean): Bundl
     bcryptCost: a.bcryptCost,
     auth: a.auth,
     ...(a.auth === 'token' && { tokenService: DEFAULT_TOKEN_SERVICE, ...(a.authPort && { authPort: a.authPort }) }),
+    ...(a.mirrors.length > 0 && { mirrors: a.mirrors, ...(a.mirrorAuth && { mirrorAuth: true }) }),
     externalCa, image: REGISTRY_IMAGE, createdAt: now.toISOString(),
   };
 }
@@ -31,7 +32,8 @@ const PENDING: BundleMaterial = { caCertPem: null, caKeyPem: null, certPem: null
 /** Pure: the whole bundle; with no material yet (a dry run), the secret files are listed as pending. */
 export function planInit(a: InitAnswers, ctx: { now: Date; outsideCa: boolean; material: BundleMaterial | null }): InitPlan {
   const state = initState(a, ctx.now, ctx.outsideCa);
-  return { state, files: planBundleFiles(state, ctx.material ?? PENDING) };
+  const credentials = Object.fromEntries(a.mirrorCredentials ? [[a.mirrors[0]!.upstream, a.mirrorCredentials]] : []);
+  return { state, files: planBundleFiles(state, { ...(ctx.material ?? PENDING), mirrorCredentials: credentials }) };
 }
 
 /**

@@ -5,6 +5,8 @@ import { mainAddress } from '../../pki/hosts.js';
 import { describePlan, formatMode, type PlannedFile } from '../../io/file-plan.js';
 import type { Output } from '../../io/output.js';
 import type { UserAnswer } from './resolve.js';
+import { mirrorLines } from '../mirror/report.js';
+import { describeMirror } from '../../mirrors/services.js';
 
 export interface InitSummary {
   dir: string;
@@ -35,6 +37,7 @@ export function printInitSummary(out: Output, s: InitSummary): void {
       files: describePlan(s.files),
       ...(s.previous && { previous: `${GEN_DIR}/${s.previous}` }),
       users: s.users.map((u) => ({ name: u.name, ...(u.generated && { password: u.password }) })),
+      ...(s.state.mirrors && { mirrors: s.state.mirrors.map((m) => describeMirror(s.state, m)) }),
     });
   }
   const user = s.users[0]?.name;
@@ -46,6 +49,7 @@ export function printInitSummary(out: Output, s: InitSummary): void {
     out.print(`\n${out.bold('Generated passwords')} (shown once; they are stored only as bcrypt hashes):`);
     for (const u of generated) out.print(`    ${u.name}  ${u.password}`);
   }
+  if (s.state.mirrors?.length) out.print(`\n${out.bold('Pull-through caches')} (started with the registry${s.state.mirrorAuth ? '; they ask for its login' : '; no login'}):\n${mirrorLines(s.state).join('\n')}`);
   const lines = [
     '',
     out.bold('Next steps'),

@@ -7,6 +7,8 @@ import { generatePassword, validatePassword, validateUserName, DEFAULT_BCRYPT_CO
 import type { Prompter } from '../../io/prompt.js';
 import { parseBcryptCost, parseCaDays, parseCaPair, parseChoice, parseDays, parseDir, parsePort, splitList } from '../../options/values.js';
 import { resolveKeySpecs } from './key-specs.js';
+import { KNOWN_UPSTREAMS, parseMirrorValue, type MirrorRecord } from '../../mirrors/upstreams.js';
+import { parseMirrorCredentials, planNewMirrors, type MirrorCredentials } from '../../mirrors/services.js';
 
 /** Flags as commander hands them over: strings, repeatable ones as arrays. */
 export interface InitFlags {
@@ -26,6 +28,10 @@ export interface InitFlags {
   bcryptCost?: string;
   auth?: string;
   authPort?: string;
+  mirror?: string[];
+  mirrorPort?: string;
+  mirrorCredentialsStdin?: boolean;
+  mirrorAuth?: boolean;
   force?: boolean;
   dryRun?: boolean;
   yes?: boolean;
@@ -54,6 +60,11 @@ export interface InitAnswers {
   /** Token auth in tls mode: docker_auth's own TLS port. */
   authPort?: number;
   ca?: { certFile: string; keyFile: string };
+  /** Pull-through caches, with their ports chosen. */
+  mirrors: MirrorRecord[];
+  mirrorAuth: boolean;
+  /** --mirror-credentials-stdin: the one mirror's upstream login. */
+  mirrorCredentials: MirrorCredentials | null;
 }
 
 /** What the answers need from outside: each is a parameter so tests are exact. */
@@ -85,7 +96,29 @@ export function resolveFixedFlags(flags: InitFlags) {
   const auth = flags.auth === undefined ? undefined : parseChoice(flags.auth, '--auth', AUTH_KINDS);
   const authPort = flags.authPort === undefined ? undefined : parsePort(flags.authPort, '--auth-port');
   checkAuth(mode, auth, authPort, port);
-  return { ...keys, days, caDays, bcryptCost, mode, port, hosts, users, ca, dir, auth, authPort };
+  const mirrors = resolveMirrorFlags(flags, mode);
+  return { ...keys, days, caDays, bcryptCost, mode, port, hosts, users, ca, dir, auth, authPort, mirrors };
+}
+
+/**
+ * --mirror values, checked before any question. --mirror-credentials-stdin reads one
+ * login, so it takes exactly one --mirror; and it cannot share stdin with --password-stdin:
+ * two secrets on one stream is a wrong line away from a password sent upstream, so the
+ * second mirror login (or a login with --password-stdin) comes with `mirror add`.
+ */
+function resolveMirrorFlags(flags: InitFlags, mode: Mode | undefined) {
+  const values = flags.mirror ?? [];
+  for (const v of values) parseMirrorValue(v);
+  const firstPort = flags.mirrorPort === undefined ? undefined : parsePort(flags.mirrorPort, '--mirror-port');
+  if (values.length === 0) {
+    for (const [set, flag] of [[firstPort !== undefined, '--mirror-port'], [flags.mirrorCredentialsStdin, '--mirror-credentials-stdin'], [flags.mirrorAuth, '--mirror-auth']] as const) {
+      if (set) throw new UsageError(`${flag} is for pull-through caches: it needs --mirror UPSTREAM`);
+    }
+  }
+  if (flags.mirrorCredentialsStdin && values.length !== 1) throw new UsageError('--mirror-credentials-stdin reads one upstream login, so it needs exactly one --mirror (add others with registry-setup mirror add UPSTREAM --credentials-stdin)');
+  if (flags.mirrorCredentialsStdin && flags.passwordStdin) throw new UsageError('--mirror-credentials-stdin and --password-stdin both read stdin: pass one, and give the mirror its login afterwards with registry-setup mirror add UPSTREAM --credentials-stdin');
+  if (flags.mirrorAuth && mode === 'insecure') throw new UsageError('--mirror-auth cannot be used with --mode insecure: it has no login to ask for');
+  return { values, firstPort, credentialsStdin: Boolean(flags.mirrorCredentialsStdin), auth: Boolean(flags.mirrorAuth) };
 }
 
 /** Token auth needs TLS; --auth-port is docker_auth's own port, which only tls mode has. Checked again once the wizard has answered. */
@@ -152,8 +185,20 @@ export async function resolveInitAnswers(flags: InitFlags, env: InitEnv): Promis
     else throw missing('--user', 'who may log in to the registry');
   }
   const users = await resolvePasswords([...new Set(names)], flags, env, ask);
+  let mirrorValues = fixed.mirrors.values;
+  if (mirrorValues.length === 0 && ask && !flags.mirror) {
+    const answer = await ask.input(`Pull-through caches to run, for nodes to fetch public images once (comma-separated: ${Object.keys(KNOWN_UPSTREAMS).join(', ')}; empty for none)`, '', (v) =>
+      validateWith(() => splitList(v).map((u) => parseMirrorValue(u))));
+    mirrorValues = splitList(answer);
+  }
+  if (fixed.mirrors.auth && mode === 'insecure') throw new UsageError('--mirror-auth cannot be used with --mode insecure: it has no login to ask for');
+  const mirrors = planNewMirrors({ mode, port, ...(authPort && { authPort }) }, mirrorValues, {
+    ...(fixed.mirrors.firstPort !== undefined && { firstPort: fixed.mirrors.firstPort, explicitPort: true }),
+  });
+  const mirrorCredentials = fixed.mirrors.credentialsStdin ? parseMirrorCredentials(await env.readStdin()) : null;
   return { dir: fixed.dir, mode, hosts, port, users, days: fixed.days, caDays: fixed.caDays, keyType: fixed.keyType,
-    leafKey: fixed.leafKey, caKey: fixed.caKey, bcryptCost: fixed.bcryptCost, auth, ...(authPort && { authPort }), ...(fixed.ca && { ca: fixed.ca }) };
+    leafKey: fixed.leafKey, caKey: fixed.caKey, bcryptCost: fixed.bcryptCost, auth, ...(authPort && { authPort }), ...(fixed.ca && { ca: fixed.ca }),
+    mirrors, mirrorAuth: fixed.mirrors.auth && mirrors.length > 0, mirrorCredentials };
 }
 
 async function resolvePasswords(names: string[], flags: InitFlags, env: InitEnv, ask: Prompter | undefined): Promise<UserAnswer[]> {

@@ -4,6 +4,7 @@ import { FailError } from '../../errors.js';
 import { loadBundle, type LoadedBundle } from '../../bundle/load.js';
 import { openBundleState } from '../../bundle/open.js';
 import { pemBlocks, servedChainVerifies } from '../../bundle/served-chain.js';
+import { tlsMirrors } from '../../mirrors/render.js';
 import { BUNDLE_FILES } from '../../bundle/state.js';
 import { acquireLock } from '../../io/bundle-lock.js';
 import { commitChange } from '../../io/bundle-writer.js';
@@ -86,8 +87,10 @@ async function renewBundle(b: LoadedBundle, opts: RenewOptions, now: Date, out: 
   // docker_auth reloads its config and with it the files it names: the new token certificate, and in tls mode the server's.
   if (token) nudgeTokenServer(b.dir);
   if (token?.newKey) out.warn(`a new token-signing key was made: restart the registry so it trusts it (cd ${b.dir} && docker compose restart registry)`);
-  const newServed = { address: mainAddress(b.state.hosts, b.state.port), caPem: b.caCertPem, fingerprint256: served[0]!.fingerprint256 };
-  const reloaded = opts.reload ? await runReload(b.dir, b.state.mode, convert !== null, newServed, out) : false;
+  // In insecure mode only the mirrors serve the certificate: wait for the first of them.
+  const servedPort = b.state.mode === 'insecure' && b.state.mirrors?.length ? b.state.mirrors[0]!.port : b.state.port;
+  const newServed = { address: mainAddress(b.state.hosts, servedPort), caPem: b.caCertPem, fingerprint256: served[0]!.fingerprint256 };
+  const reloaded = opts.reload ? await runReload(b.dir, b.state.mode, convert !== null, newServed, out, undefined, tlsMirrors(b.state)) : false;
   printRenewed(out, { b, cert: served[0]!, result, summary, stateChanged: state !== null, converted: convert !== null, reloaded });
 }
 

@@ -3,6 +3,7 @@ import { FailError } from '../../errors.js';
 import { GEN_DIR } from '../../bundle/layout.js';
 import type { LoadedBundle } from '../../bundle/load.js';
 import { reloadArgs, reloadCommand, reloadStack } from '../../bundle/reload.js';
+import { tlsMirrors, type TlsMirror } from '../../mirrors/render.js';
 import { createComposeStack } from '../../stack/compose-stack.js';
 import { StackError, type StackControl } from '../../stack/stack-control.js';
 import { BUNDLE_FILES, type Mode } from '../../bundle/state.js';
@@ -45,15 +46,15 @@ export interface Served {
  * new workers (or a restarted registry) take connections. Fails with what to run.
  */
 export async function runReload(dir: string, mode: Mode, recreate: boolean, served: Served, out: Output,
-  stack: StackControl = createComposeStack(dir)): Promise<boolean> {
-  const args = reloadArgs(dir, mode, recreate);
+  stack: StackControl = createComposeStack(dir), mirrors: readonly TlsMirror[] = []): Promise<boolean> {
+  const args = reloadArgs(dir, mode, recreate, mirrors);
   if (!args) return false;
   out.progress(`• docker ${args.join(' ')}`);
   try {
-    reloadStack(stack, mode, recreate);
+    reloadStack(stack, mode, recreate, mirrors);
   } catch (err) {
     if (!(err instanceof StackError)) throw err;
-    throw new FailError(`renewed, but the reload failed (${err.why}); run it yourself: ${reloadCommand(dir, mode, recreate)}`);
+    throw new FailError(`renewed, but the reload failed (${err.why}); run it yourself: ${reloadCommand(dir, mode, recreate, mirrors)}`);
   }
   await waitUntilServed(served, out);
   return true;
@@ -88,7 +89,7 @@ interface Renewed {
 export function printRenewed(out: Output, r: Renewed): void {
   const { b } = r;
   const notAfter = new Date(r.cert.validTo).toISOString();
-  const command = reloadCommand(b.dir, b.state.mode, r.converted);
+  const command = reloadCommand(b.dir, b.state.mode, r.converted, tlsMirrors(b.state));
   const addedHosts = r.summary.hosts.filter((h) => !b.state.hosts.includes(h));
   const previous = r.result.previous && `${GEN_DIR}/${r.result.previous}`;
   if (out.isJson) {

@@ -8,6 +8,7 @@ import { probeRegistry } from '../../io/probe.js';
 import { parseDir, parseWithin } from '../../options/values.js';
 import { mainAddress, parseRegistryAddress } from '../../pki/hosts.js';
 import { printStatus } from './report.js';
+import { assessMirrors, probeUpstream } from '../../mirrors/status.js';
 
 export interface StatusFlags {
   dir?: string;
@@ -34,7 +35,12 @@ export async function status(flags: StatusFlags, deps: StatusDeps = {}): Promise
     : undefined;
   // What runs is the compose file's image; the record's is only what was asked for.
   const image = readComposeFacts(readOptional(bundle.dir, BUNDLE_FILES.compose) ?? '').registryImage ?? bundle.state.image;
-  const report = assessBundle(bundle, deps.now ?? new Date(), windowDays, probe, image);
+  const assessed = assessBundle(bundle, deps.now ?? new Date(), windowDays, probe, image);
+  const mirrors = await assessMirrors(bundle.state, bundle.dir, Boolean(flags.probe || address) && {
+    mirror: (at) => probeRegistry(at, bundle.caCertPem, true), upstream: (url) => probeUpstream(url),
+  });
+  const problems = [...assessed.problems, ...mirrors.problems];
+  const report = { ...assessed, ...(bundle.state.mirrors && { mirrors: mirrors.mirrors }), problems, ok: problems.length === 0 };
   if (out.isJson) out.json(report);
   else printStatus(out, report);
   if (!report.ok) process.exitCode = 1;

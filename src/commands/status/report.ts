@@ -4,6 +4,8 @@ import type { ProbeReport } from '../../bundle/assess-probe.js';
 import { BUNDLE_FILES } from '../../bundle/state.js';
 import type { Output } from '../../io/output.js';
 import type { TokenSignerStatus } from '../../auth/token-status.js';
+import type { MirrorStatus } from '../../mirrors/status.js';
+import { mirrorRow } from '../mirror/report.js';
 
 
 function verdictText(out: Output, c: CertStatus): string {
@@ -46,8 +48,18 @@ function tokenLines(out: Output, t: TokenSignerStatus): string[] {
   ];
 }
 
+function mirrorLines(out: Output, mirrors: MirrorStatus[]): string[] {
+  const lines = [out.bold(`Mirrors (${mirrors.length})`)];
+  for (const m of mirrors) {
+    lines.push(`  ${mirrorRow(m)}`);
+    if (m.mirror) lines.push(`    mirror    ${m.mirror.reachable ? (m.mirror.tlsVerified === false ? out.red('answers, TLS NOT verified') : out.green(`answers (${m.mirror.status})`)) : out.red(`not answering: ${m.mirror.error}`)}`);
+    if (m.upstreamProbe) lines.push(`    upstream  ${m.upstreamProbe.reachable ? out.green(`answers (${m.upstreamProbe.status})`) : out.red(`unreachable: ${m.upstreamProbe.error}`)}`);
+  }
+  return [...lines, ''];
+}
+
 /** The human form of the report; --json prints the same data as it is. */
-export function printStatus(out: Output, r: StatusReport): void {
+export function printStatus(out: Output, r: StatusReport & { mirrors?: MirrorStatus[] }): void {
   const { ca, cert } = r;
   const caKey = ca.keyInBundle ? `${BUNDLE_FILES.caKey} (in the bundle)` : ca.external ? 'outside the bundle (renew takes --ca-cert/--ca-key)' : out.red(`${BUNDLE_FILES.caKey} MISSING`);
   const certKey = cert.keyMatches === null ? out.red('MISSING') : cert.keyMatches ? `matches ${BUNDLE_FILES.key}` : out.red(`DOES NOT MATCH ${BUNDLE_FILES.key}`);
@@ -78,6 +90,7 @@ export function printStatus(out: Output, r: StatusReport): void {
     ...(r.image ? [`Registry image: ${r.image.outdated ? out.yellow(`${r.image.image} (older than ${r.image.pinned}${r.image.cves.length ? `; ${r.image.cves.map((c) => c.id).join(', ')}` : ''})`) : r.image.image}`] : []),
     ...(r.probe ? ['', ...probeLines(out, r.probe)] : []),
     '',
+    ...(r.mirrors?.length ? mirrorLines(out, r.mirrors) : []),
   ];
   if (r.ok) {
     lines.push(`${out.green('✔')} All is well. The server certificate is due for renewal on ${isoDay(cert.renewalDue)} (window ${r.windowDays} days).`);

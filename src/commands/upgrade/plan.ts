@@ -2,7 +2,7 @@ import { NGINX_IMAGE, planLayoutFiles } from '../../bundle/plan-files.js';
 import { upgradedImage } from '../../bundle/registry-image.js';
 import { BUNDLE_FILES, renderState, type BundleState } from '../../bundle/state.js';
 import { PUBLIC } from '../../io/file-plan.js';
-import { sha256 } from '../../io/generations.js';
+import { editedByHand } from '../../io/generations.js';
 import { summarizeDiff, type DiffSummary } from '../../render/line-diff.js';
 
 /**
@@ -55,7 +55,7 @@ export function planUpgrade({ state, current, recorded, pinned }: UpgradeInput):
     const now = current(f.path);
     const hash = recorded[f.path];
     const status: UpgradeStatus = now === f.contents ? 'unchanged' : now === null ? 'create'
-      : guarded && hash !== undefined && sha256(now) !== hash ? 'edited' : 'update';
+      : guarded && editedByHand(now, hash) ? 'edited' : 'update';
     return { ...f, status, recorded: hash !== undefined, diff: summarizeDiff(now ?? '', f.contents) };
   });
   return {

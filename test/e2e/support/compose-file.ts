@@ -60,7 +60,8 @@ function parseService(baseDir: string, name: string, svc: Record<string, unknown
     image: svc.image,
     ports: asList(svc.ports).map((p) => parsePort(where, p)),
     mounts: asList(svc.volumes).map((v) => parseVolume(baseDir, where, v)),
-    environment: parseEnv(svc.environment),
+    // env_file first: compose lets `environment` win over it.
+    environment: { ...Object.assign({}, ...asList(svc.env_file).map((f) => readEnvFile(path.resolve(baseDir, String(f))))), ...parseEnv(svc.environment) },
     dependsOn: Array.isArray(svc.depends_on)
       ? svc.depends_on.map(String)
       : Object.keys((svc.depends_on as object | undefined) ?? {}),
@@ -114,6 +115,14 @@ function parseVolume(baseDir: string, where: string, v: unknown): Mount {
   if (!/^[./~]/.test(source)) throw new Error(`${where}: named volume "${source}" is not supported`);
   if (!target.startsWith('/')) throw new Error(`${where}: volume target "${target}" must be absolute`);
   return { source: path.resolve(baseDir, source), target, readOnly, createSource };
+}
+
+/** An env_file as compose reads it: KEY=VALUE lines, # comments and blank lines skipped; a missing file is an error, as in compose. */
+function readEnvFile(file: string): Record<string, string> {
+  return Object.fromEntries(readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#')).map((l) => {
+    const [k = '', v = ''] = l.split(/=(.*)/s);
+    return [k.trim(), v];
+  }));
 }
 
 function parseEnv(env: unknown): Record<string, string> {

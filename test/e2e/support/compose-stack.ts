@@ -19,6 +19,8 @@ export interface StackOptions {
   readyTimeoutMs?: number;
   /** Run this registry instead of the one the image tag names: 2 (Debian's 2.8.2) or 3 (3.1.1). */
   registryMajor?: 2 | 3;
+  /** Added to every service's environment, as a test's override compose file would (a test upstream's CA: SSL_CERT_FILE). */
+  extraEnv?: Record<string, string>;
 }
 
 export interface ServiceHandle {
@@ -126,7 +128,7 @@ async function launch(spec: ServiceSpec, allNames: string[], opts: StackOptions)
     detached: true,
     stdio: ['ignore', fd, fd],
     // A container sees only its own environment (REGISTRY_* set in CI must not leak in).
-    env: { PATH: process.env.PATH, ...spec.environment },
+    env: { PATH: process.env.PATH, ...spec.environment, ...opts.extraEnv },
   });
   closeSync(fd);
   let exit: string | undefined;
