@@ -7,9 +7,10 @@ import { generatePassword, validatePassword, validateUserName, DEFAULT_BCRYPT_CO
 import type { Prompter } from '../../io/prompt.js';
 import { parseBcryptCost, parseCaDays, parseCaPair, parseChoice, parseDays, parseDir, parsePort, splitList } from '../../options/values.js';
 import { resolveKeySpecs } from './key-specs.js';
+import { resolveStorageAnswers, resolveStorageFlags, type StorageAnswers, type StorageFlags } from './storage.js';
 
 /** Flags as commander hands them over: strings, repeatable ones as arrays. */
-export interface InitFlags {
+export interface InitFlags extends StorageFlags {
   dir?: string;
   host?: string[];
   port?: string;
@@ -54,6 +55,7 @@ export interface InitAnswers {
   /** Token auth in tls mode: docker_auth's own TLS port. */
   authPort?: number;
   ca?: { certFile: string; keyFile: string };
+  storage: StorageAnswers;
 }
 
 /** What the answers need from outside: each is a parameter so tests are exact. */
@@ -63,6 +65,8 @@ export interface InitEnv {
   detectedHosts: string[];
   readStdin: () => Promise<string>;
   randomBytes: (n: number) => Uint8Array;
+  /** Where AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are looked up. */
+  environ?: Record<string, string | undefined>;
 }
 
 export const MAX_LEAF_DAYS_APPLE = 825;
@@ -76,7 +80,8 @@ export function resolveFixedFlags(flags: InitFlags) {
   const bcryptCost = flags.bcryptCost === undefined ? DEFAULT_BCRYPT_COST : parseBcryptCost(flags.bcryptCost);
   const ca = parseCaPair(flags);
   if (!ca && days > caDays) throw new UsageError(`--days ${days} outlives the CA (--ca-days ${caDays}); clients would stop trusting it early`);
-  const mode = flags.mode === undefined ? undefined : parseChoice(flags.mode, '--mode', MODES);
+  const storage = resolveStorageFlags(flags);
+  const mode = flags.mode === undefined ? storage.impliedMode : parseChoice(flags.mode, '--mode', MODES);
   const port = flags.port === undefined ? undefined : parsePort(flags.port);
   const hosts = flags.host?.map((h) => parseHost(h).value);
   const users = flags.user?.map((u) => validateUserName(u));
@@ -85,7 +90,7 @@ export function resolveFixedFlags(flags: InitFlags) {
   const auth = flags.auth === undefined ? undefined : parseChoice(flags.auth, '--auth', AUTH_KINDS);
   const authPort = flags.authPort === undefined ? undefined : parsePort(flags.authPort, '--auth-port');
   checkAuth(mode, auth, authPort, port);
-  return { ...keys, days, caDays, bcryptCost, mode, port, hosts, users, ca, dir, auth, authPort };
+  return { ...keys, days, caDays, bcryptCost, mode, port, hosts, users, ca, dir, auth, authPort, storage };
 }
 
 /** Token auth needs TLS; --auth-port is docker_auth's own port, which only tls mode has. Checked again once the wizard has answered. */
@@ -152,7 +157,8 @@ export async function resolveInitAnswers(flags: InitFlags, env: InitEnv): Promis
     else throw missing('--user', 'who may log in to the registry');
   }
   const users = await resolvePasswords([...new Set(names)], flags, env, ask);
-  return { dir: fixed.dir, mode, hosts, port, users, days: fixed.days, caDays: fixed.caDays, keyType: fixed.keyType,
+  const storage = await resolveStorageAnswers(flags, fixed.storage, { ask, defaults, readStdin: env.readStdin, environ: env.environ ?? {}, missing });
+  return { storage, dir: fixed.dir, mode, hosts, port, users, days: fixed.days, caDays: fixed.caDays, keyType: fixed.keyType,
     leafKey: fixed.leafKey, caKey: fixed.caKey, bcryptCost: fixed.bcryptCost, auth, ...(authPort && { authPort }), ...(fixed.ca && { ca: fixed.ca }) };
 }
 
