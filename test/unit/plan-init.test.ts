@@ -256,7 +256,8 @@ describe('the containers, as they see a bundle the writer made', () => {
 describe('initState and planInit', () => {
   const answers = (over: Partial<InitAnswers> = {}): InitAnswers => ({
     dir: './registry', mode: 'tls', hosts: ['10.0.0.5'], port: 5000, users: [], days: 825, caDays: 3650,
-    keyType: 'ecdsa', leafKey: { type: 'ecdsa' }, caKey: { type: 'ecdsa' }, bcryptCost: 5, auth: 'htpasswd', ...over,
+    keyType: 'ecdsa', leafKey: { type: 'ecdsa' }, caKey: { type: 'ecdsa' }, bcryptCost: 5, auth: 'htpasswd',
+    storage: { storage: 'filesystem', createBucket: false, replicas: 1 }, ...over,
   });
   const now = new Date('2026-02-03T04:05:06.000Z');
 

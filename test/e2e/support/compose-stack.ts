@@ -19,6 +19,8 @@ export interface StackOptions {
   readyTimeoutMs?: number;
   /** Run this registry instead of the one the image tag names: 2 (Debian's 2.8.2) or 3 (3.1.1). */
   registryMajor?: 2 | 3;
+  /** Per service: variables set over its compose environment (a test's deliberate misconfiguration). */
+  environment?: Record<string, Record<string, string>>;
 }
 
 export interface ServiceHandle {
@@ -40,6 +42,9 @@ export interface Stack {
   stop(): Promise<void>;
   restart(service: string): Promise<void>;
 }
+
+/** redis-server's default port; nothing publishes it, but the registries need it up first. */
+const REDIS_PORT = 6379;
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -126,7 +131,7 @@ async function launch(spec: ServiceSpec, allNames: string[], opts: StackOptions)
     detached: true,
     stdio: ['ignore', fd, fd],
     // A container sees only its own environment (REGISTRY_* set in CI must not leak in).
-    env: { PATH: process.env.PATH, ...spec.environment },
+    env: { PATH: process.env.PATH, ...spec.environment, ...opts.environment?.[spec.name] },
   });
   closeSync(fd);
   let exit: string | undefined;
@@ -145,7 +150,7 @@ class NativeService implements ServiceHandle {
     private allNames: string[],
     private opts: StackOptions,
   ) {
-    const own = kindOf(spec) === 'registry' ? registryListenPort(spec) : undefined;
+    const own = kindOf(spec) === 'registry' ? registryListenPort(spec) : kindOf(spec) === 'redis' ? REDIS_PORT : undefined;
     this.ports = [...new Set([...spec.ports, ...(own ? [own] : [])])];
   }
   get name() {
