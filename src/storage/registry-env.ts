@@ -28,7 +28,7 @@ export function renderRegistryEnv(env: RegistryEnv): string {
 
 /** The values back (status probes the bucket with them); null when a variable is missing. */
 export function parseRegistryEnv(text: string): RegistryEnv | null {
-  const vars = new Map(text.split('\n').filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  const vars = new Map(text.split('\n').filter((l) => /^[A-Z0-9_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
   const get = (k: keyof RegistryEnv) => vars.get(ENV_NAMES[k]);
   const [accessKey, secretKey, httpSecret] = [get('accessKey'), get('secretKey'), get('httpSecret')];
   return accessKey && secretKey && httpSecret ? { accessKey, secretKey, httpSecret } : null;

@@ -10,7 +10,7 @@ import { freePort } from './support/net.js';
 import { buildOciLayout, type OciImage } from './support/oci-image.js';
 import { startPullLoop } from './support/pull-loop.js';
 import { canRunPeers } from './support/require-peers.js';
-import { RGW_KEYS, startRgw, type Rgw } from './support/rgw.js';
+import { RGW_KEYS, crossUpload, startRgw, type Rgw } from './support/rgw.js';
 import { inspectDigest, pullToLayout, pushLayout } from './support/skopeo.js';
 
 /**
@@ -198,7 +198,7 @@ describe.skipIf(!canRunPeers(PEERS))('--storage s3 against a real Ceph RGW', () 
     afterAll(() => stack?.stop());
 
     it('an upload started on instance 1 (POST, PATCH) finishes on instance 2 (PUT)', async () => {
-      expect(await crossUpload(5000, 5001)).toBe(201);
+      expect(await crossUpload('127.0.0.1:5000', '127.0.0.1:5001')).toBe(201);
     });
 
     it('both instances fill the shared redis cache (2.8 reads redis.addr, 3.x redis.addrs)', async () => {
@@ -216,7 +216,7 @@ describe.skipIf(!canRunPeers(PEERS))('--storage s3 against a real Ceph RGW', () 
       stack = await startStack(bundle, { registryMajor: major, environment: { 'registry-2': { REGISTRY_HTTP_SECRET: 'a-different-secret' } } });
       try {
         // The upload's state, signed with instance 1's secret, does not verify on instance 2: it knows no such upload.
-        expect(await crossUpload(5000, 5001)).toBe(404);
+        expect(await crossUpload('127.0.0.1:5000', '127.0.0.1:5001')).toBe(404);
       } finally {
         await stack.stop();
         stack = await startStack(bundle, { registryMajor: major });
@@ -237,20 +237,3 @@ describe.skipIf(!canRunPeers(PEERS))('--storage s3 against a real Ceph RGW', () 
     });
   });
 });
-
-/** POST and PATCH one chunk on `first`, PUT on `second`, straight to each instance (plain HTTP behind nginx): the PUT's status. */
-async function crossUpload(first: number, second: number): Promise<number> {
-  const data = Buffer.from(`a chunk started on ${first} and finished on ${second}, ${Date.now()}`);
-  const digest = `sha256:${(await import('node:crypto')).createHash('sha256').update(data).digest('hex')}`;
-  const pathOf = (loc: string) => { const u = new URL(loc, 'http://x'); return `${u.pathname}${u.search}`; };
-  const post = await fetch(`http://127.0.0.1:${first}/v2/demo/cross/blobs/uploads/`, { method: 'POST' });
-  expect(post.status).toBe(202);
-  const patch = await fetch(`http://127.0.0.1:${first}${pathOf(post.headers.get('location')!)}`, {
-    method: 'PATCH', body: data, headers: { 'content-type': 'application/octet-stream', 'content-range': `0-${data.length - 1}` },
-  });
-  expect(patch.status).toBe(202);
-  const loc = new URL(pathOf(patch.headers.get('location')!), 'http://x');
-  loc.searchParams.set('digest', digest);
-  const put = await fetch(`http://127.0.0.1:${second}${loc.pathname}${loc.search}`, { method: 'PUT' });
-  return put.status;
-}

@@ -64,15 +64,14 @@ export interface StorageEnv {
   missing: (flag: string, what: string) => UsageError;
 }
 
-/** The storage answers: flags first, then the wizard, then --yes's defaults (filesystem). */
+/**
+ * The storage answers. The wizard does not offer S3 by itself (a bucket and its keys are
+ * something one sets out to use): --storage s3 chooses it, and then the wizard asks for
+ * whatever the --s3-* flags leave open, the secret hidden.
+ */
 export async function resolveStorageAnswers(flags: StorageFlags, fixed: ReturnType<typeof resolveStorageFlags>, env: StorageEnv): Promise<StorageAnswers> {
   const { ask } = env;
-  const storage: StorageKind = fixed.storage ?? (ask
-    ? ((await ask.select('Where should the registry keep images?', [
-        { name: 'filesystem', hint: "the bundle's data/ directory on this host" },
-        { name: 's3', hint: 'an S3 bucket (AWS, Ceph RGW, MinIO): outgrows one disk, and lets several registries share it' },
-      ], 'filesystem')) as StorageKind)
-    : 'filesystem');
+  const storage: StorageKind = fixed.storage ?? 'filesystem';
   if (storage === 'filesystem') return { storage, createBucket: false, replicas: 1 };
 
   const endpoint = fixed.endpoint ?? (ask ? optional(await ask.input('S3 endpoint URL (empty for AWS itself)', '', (v) => v === '' || valid(() => parseS3Endpoint(v))), parseS3Endpoint) : undefined);

@@ -8,6 +8,7 @@ import { probeRegistry } from '../../io/probe.js';
 import { parseDir, parseWithin } from '../../options/values.js';
 import { mainAddress, parseRegistryAddress } from '../../pki/hosts.js';
 import { printStatus } from './report.js';
+import { assessStorage } from '../../storage/storage-status.js';
 
 export interface StatusFlags {
   dir?: string;
@@ -34,7 +35,10 @@ export async function status(flags: StatusFlags, deps: StatusDeps = {}): Promise
     : undefined;
   // What runs is the compose file's image; the record's is only what was asked for.
   const image = readComposeFacts(readOptional(bundle.dir, BUNDLE_FILES.compose) ?? '').registryImage ?? bundle.state.image;
-  const report = assessBundle(bundle, deps.now ?? new Date(), windowDays, probe, image);
+  const assessed = assessBundle(bundle, deps.now ?? new Date(), windowDays, probe, image);
+  const storage = await assessStorage(bundle.dir, bundle.state);
+  const problems = [...assessed.problems, ...storage.problems];
+  const report = { ...assessed, storage: storage.storage, ...(storage.instances && { instances: storage.instances }), problems, ok: problems.length === 0 };
   if (out.isJson) out.json(report);
   else printStatus(out, report);
   if (!report.ok) process.exitCode = 1;

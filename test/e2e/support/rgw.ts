@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { AwsClient } from 'aws4fetch';
@@ -70,4 +71,36 @@ export function hostAddress(): string {
   const a = Object.values(os.networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal);
   if (!a) throw new Error('this host has no non-loopback IPv4 address for containers to reach');
   return a.address;
+}
+
+/**
+ * POST and PATCH one chunk on instance `first`, PUT on `second` (HOST:PORT each, plain
+ * HTTP, as nginx reaches them): the PUT's status. 201 only if both instances share
+ * http.secret, which signs the upload's state carried in the Location.
+ */
+export async function crossUpload(first: string, second: string): Promise<number> {
+  const data = Buffer.from(`a chunk started on ${first} and finished on ${second}, ${Date.now()}`);
+  const digest = `sha256:${createHash('sha256').update(data).digest('hex')}`;
+  const pathOf = (loc: string) => {
+    const u = new URL(loc, 'http://x');
+    return `${u.pathname}${u.search}`;
+  };
+  const post = await fetch(`http://${first}/v2/demo/cross/blobs/uploads/`, { method: 'POST' });
+  if (post.status !== 202) throw new Error(`POST on ${first}: HTTP ${post.status}`);
+  const patch = await fetch(`http://${first}${pathOf(post.headers.get('location')!)}`, {
+    method: 'PATCH', body: data, headers: { 'content-type': 'application/octet-stream', 'content-range': `0-${data.length - 1}` },
+  });
+  if (patch.status !== 202) throw new Error(`PATCH on ${first}: HTTP ${patch.status}`);
+  const loc = new URL(pathOf(patch.headers.get('location')!), 'http://x');
+  loc.searchParams.set('digest', digest);
+  return (await fetch(`http://${second}${loc.pathname}${loc.search}`, { method: 'PUT' })).status;
+}
+
+/** socat from HOST:PORT (an address containers reach) to the RGW on loopback; dies with us. */
+export async function forwardRgw(rgw: Rgw, host: string, port: number): Promise<{ endpoint: string; stop(): void }> {
+  const target = new URL(rgw.endpoint);
+  const child = spawn('setpriv', ['--pdeathsig', 'KILL', 'socat', `TCP-LISTEN:${port},bind=${host},fork,reuseaddr`, `TCP:${target.hostname}:${target.port}`], { stdio: 'ignore' });
+  const { waitForPort } = await import('./net.js');
+  await waitForPort(host, port, 10_000);
+  return { endpoint: `http://${host}:${port}`, stop: () => void child.kill('SIGKILL') };
 }
