@@ -86,11 +86,24 @@ describe.skipIf(!canRunPeers(PEERS))('a --replicas 2 bundle on RGW under docker 
     expect(push.exitCode, push.stderr).toBe(0);
   }, 60_000);
 
-  it('status reports the S3 backend, the bucket, and each instance', async () => {
-    const r = await runCli(['status', '--dir', bundle, '--json'], { env: engine().env });
-    expect(r.exitCode, r.stderr).toBe(0);
-    const s = JSON.parse(r.stdout) as { storage: { kind: string; bucket: string; reachable: boolean }; instances: { service: string; running: boolean }[] };
-    expect(s.storage).toMatchObject({ kind: 's3', bucket: 'compose', reachable: true });
-    expect(s.instances.map((i) => i.service)).toEqual(['registry', 'registry-2']);
-  });
+  it('status reports the S3 backend, probes the bucket, and reports each instance: the killed one as down until compose brings it back', async () => {
+    type Report = { storage: { kind: string; bucket: string; reachable: boolean }; instances: { service: string; running: boolean }[]; problems: string[] };
+    const status = async () => {
+      const r = await runCli(['status', '--dir', bundle, '--json'], { env: engine().env });
+      return { code: r.exitCode, report: JSON.parse(r.stdout) as Report };
+    };
+    const down = await status();
+    expect(down.report.storage).toMatchObject({ kind: 's3', bucket: 'compose', reachable: true });
+    expect(down.report.instances).toEqual([{ service: 'registry', running: true }, { service: 'registry-2', running: false }]);
+    expect(down.report.problems).toEqual(['registry instance registry-2 not running: docker compose up -d']);
+    expect(down.code).toBe(1);
+    expect((await engine().compose(bundle, ['up', '-d'])).exitCode).toBe(0);
+    const up = await status();
+    expect(up.report.instances.every((i) => i.running)).toBe(true);
+    expect(up.code, JSON.stringify(up.report.problems)).toBe(0);
+    // The human form names the backend and each instance.
+    const text = (await runCli(['status', '--dir', bundle], { env: engine().env })).stdout;
+    expect(text).toMatch(/Storage\s+s3, bucket compose at http:\/\/[\d.]+:\d+/);
+    expect(text).toMatch(/registry-2\s+running/);
+  }, 60_000);
 });
