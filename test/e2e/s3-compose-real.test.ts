@@ -4,11 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './support/cli.js';
 import { useEngineFile } from './support/engine-file.js';
 import { freePort, waitForPort } from './support/net.js';
-import { buildOciLayout } from './support/oci-image.js';
+import { buildOciLayout, type OciImage } from './support/oci-image.js';
 import { startPullLoop } from './support/pull-loop.js';
 import { canRunPeers } from './support/require-peers.js';
 import { RGW_KEYS, crossUpload, forwardRgw, hostAddress, startRgw, type Rgw } from './support/rgw.js';
 import { inspectDigest, pushLayout } from './support/skopeo.js';
+import { execa } from 'execa';
 
 /**
  * Issue 12, proof 0: a two-replica bundle (nginx, two registries, redis) under
@@ -27,6 +28,7 @@ describe.skipIf(!canRunPeers(PEERS))('a --replicas 2 bundle on RGW under docker 
   let bundle: string;
   let port: number;
   let password: string;
+  let second: OciImage;
   const container = (service: string) => `replicas_${service}_1`;
   const certDir = () => {
     const dir = mkdtempSync(join(root, 'trust-'));
@@ -81,7 +83,7 @@ describe.skipIf(!canRunPeers(PEERS))('a --replicas 2 bundle on RGW under docker 
     const stats = await loop.stop();
     expect(stats.attempts).toBeGreaterThan(20);
     expect(stats.failures).toEqual([]);
-    await buildOciLayout(layout, 'v2', 'pushed after docker kill');
+    second = await buildOciLayout(layout, 'v2', 'pushed after docker kill');
     const push = await pushLayout(layout, 'v2', `docker://127.0.0.1:${port}/demo/app:v2`, { certDir: certDir(), creds: { username: 'admin', password } });
     expect(push.exitCode, push.stderr).toBe(0);
   }, 60_000);
@@ -106,4 +108,22 @@ describe.skipIf(!canRunPeers(PEERS))('a --replicas 2 bundle on RGW under docker 
     expect(text).toMatch(/Storage\s+s3, bucket compose at http:\/\/[\d.]+:\d+/);
     expect(text).toMatch(/registry-2\s+running/);
   }, 60_000);
+
+  it('gc on S3 storage, on the running two-instance stack: the deleted image\'s blobs leave the bucket, the kept one\'s stay', async () => {
+    const key = (digest: string) => `docker/registry/v2/blobs/sha256/${digest.slice(7, 9)}/${digest.slice(7)}/data`;
+    const first = await buildOciLayout(layout, 'v1', 'hello from replicas');
+    const before = await rgw.list('compose', 'docker/registry/v2/blobs/');
+    expect(before).toEqual(expect.arrayContaining([key(first.layerDigest), key(second.layerDigest), key(second.configDigest)]));
+    await execa('skopeo', ['delete', '--cert-dir', certDir(), '--creds', `admin:${password}`, `docker://127.0.0.1:${port}/demo/app:v2`]);
+    const r = await runCli(['gc', '--dir', bundle, '--yes', '--json'], { env: engine().env });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ dryRun: false, offline: false });
+    const after = await rgw.list('compose', 'docker/registry/v2/blobs/');
+    expect(after).not.toContain(key(second.layerDigest));
+    expect(after).not.toContain(key(second.configDigest));
+    expect(after).toContain(key(first.layerDigest));
+    // Both instances are back in nginx's upstream and serve the kept image.
+    expect((await crossUpload(`${await ipOf('registry')}:5000`, `${await ipOf('registry-2')}:5001`))).toBe(201);
+    expect((await inspectDigest(`docker://127.0.0.1:${port}/demo/app:v1`, { certDir: certDir(), creds: { username: 'admin', password } })).digest).toBe(first.manifestDigest);
+  }, 120_000);
 });
