@@ -44,7 +44,7 @@ Examples:
   $ registry-setup init --mode proxy --host registry.example.com --yes --dry-run
   $ registry-setup init --key-type rsa --yes --host 10.0.0.5     # for clients that take only RSA
   $ registry-setup init --auth token --yes --host 10.0.0.5       # roles: user add NAME --role pull|push|admin
-  $ printf '%s\n%s\n' "$AK" "$SK" | registry-setup init --yes --host 10.0.0.5 \
+  $ printf '%s\\n%s\\n' "$AK" "$SK" | registry-setup init --yes --host 10.0.0.5 \\
       --storage s3 --s3-endpoint http://10.0.0.7:7480 --s3-bucket registry --s3-credentials-stdin --replicas 2`)
     .action(async (opts) => {
       // Start both keys before loading init's modules (forge, yaml, handlebars): the
