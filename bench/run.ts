@@ -6,6 +6,7 @@ import { benchTrustNode } from './trust-node.js';
 import { benchGc } from './gc.js';
 import { benchToken } from './token.js';
 import { benchMirror } from './mirror.js';
+import { benchS3 } from './s3.js';
 import type { BenchRow } from './report.js';
 
 /**
@@ -23,6 +24,7 @@ const suites: [string, () => Promise<BenchRow[]>][] = [
   ['images', () => benchImages()],
   ['token', () => benchToken()],
   ['mirror', () => benchMirror()],
+  ['s3', () => benchS3()],
 ];
 
 const rows: BenchRow[] = [];

@@ -30,10 +30,17 @@ export const CURRENT = 'current';
  * nowhere; the server's key and certificate only into the container that terminates TLS;
  * the nodes' pull login (trust-node --login-generate) nowhere either: it is a password in
  * the clear, and auth/ is mounted into the containers that check passwords; the
- * token-signing key only into docker_auth (token auth); env files (a mirror's upstream
- * login) nowhere: docker compose reads them on the host and passes them to one container.
+ * token-signing key only into docker_auth (token auth); env files (S3 keys, the registries'
+ * shared http.secret, mirrors' upstream logins) nowhere: compose reads them on the host
+ * (env_file) and hands each container only its own variables.
  */
-export const STORES = { ca: '.ca', certs: '.tls', 'node-login': '.node-login', token: '.token', env: '.env' } as const;
+export const STORES = {
+  ca: '.ca',
+  certs: '.tls',
+  'node-login': '.node-login',
+  token: '.token',
+  env: '.env',
+} as const;
 export type StoreName = keyof typeof STORES;
 export const storeOf = (path: string): StoreName | null => {
   const top = path.split('/')[0]!;

@@ -1,4 +1,5 @@
-import { BUNDLE_FILES, authOf, renderState, type BundleState } from './state.js';
+import { BUNDLE_FILES, authOf, replicasOf, renderState, type BundleState } from './state.js';
+import { REDIS_ADDR, REDIS_SERVICE, registryInstances, usesRegistryEnv } from './instances.js';
 import { AUTH_CONFIG_CONTAINER_PATH, TOKEN_ISSUER, authListenPort, tokenRealm } from '../auth/auth-config.js';
 import { CONTAINER_BUNDLE, CONTAINER_CURRENT, GEN_DIR, SERVE_IN_PLACE, STORES } from './layout.js';
 import { PRIVATE, PUBLIC, type PlannedFile } from '../io/file-plan.js';
@@ -11,6 +12,8 @@ import type { MirrorCredentials } from '../mirrors/services.js';
 /** 3.1.1 fixes CVE-2026-35172, CVE-2026-33540 (3.1.0) and CVE-2026-41888 in 3.0.0. */
 export const REGISTRY_IMAGE = 'registry:3.1.1';
 export const NGINX_IMAGE = 'nginx:1.27-alpine';
+/** The shared blob-descriptor cache of --replicas bundles. */
+export const REDIS_IMAGE = 'redis:7.4-alpine';
 /** The token server (token auth). */
 export const AUTH_IMAGE = 'cesanta/docker_auth:1.14.0';
 
@@ -25,6 +28,8 @@ export interface BundleMaterial {
   token?: { authConfig: string | null; certPem: string | null; keyPem: string | null };
   /** Mirrors' upstream logins, by upstream; a mirror not named here fetches without one. */
   mirrorCredentials?: Record<string, MirrorCredentials>;
+  /** S3 storage: env/registry.env (the store's keys, the shared http.secret). */
+  registryEnv?: string | null;
 }
 
 /**
@@ -49,6 +54,7 @@ export function planBundleFiles(state: BundleState, material: BundleMaterial): P
     );
   } else if (state.mode !== 'insecure') files.push({ path: BUNDLE_FILES.htpasswd, contents: material.htpasswd, mode: PUBLIC });
   for (const m of state.mirrors ?? []) files.push(planMirrorEnv(m, material.mirrorCredentials?.[m.upstream] ?? null));
+  if (usesRegistryEnv(state)) files.push({ path: BUNDLE_FILES.registryEnv, contents: material.registryEnv ?? null, mode: PRIVATE });
   files.push(...planLayoutFiles(state), { path: BUNDLE_FILES.state, contents: renderState(state), mode: PUBLIC });
   return files;
 }
@@ -56,7 +62,7 @@ export function planBundleFiles(state: BundleState, material: BundleMaterial): P
 /** The files that follow from the record alone: what the containers are started with. */
 export function planLayoutFiles(state: BundleState): PlannedFile[] {
   const files: PlannedFile[] = [
-    { path: BUNDLE_FILES.config, contents: renderRegistryConfig(state.mode, state.port, tokenSection(state)), mode: PUBLIC },
+    { path: BUNDLE_FILES.config, contents: renderRegistryConfig(state.mode, state.port, tokenSection(state), storageSection(state)), mode: PUBLIC },
     { path: BUNDLE_FILES.compose, contents: renderCompose(state), mode: PUBLIC },
   ];
   if (state.mode === 'proxy') files.push({ path: BUNDLE_FILES.nginx, contents: renderNginx(state), mode: PUBLIC });
@@ -70,8 +76,20 @@ export function tokenSection(state: BundleState) {
   return { realm: tokenRealm(state), service: state.tokenService!, issuer: TOKEN_ISSUER, rootcertbundle: `${CONTAINER_CURRENT}/${BUNDLE_FILES.tokenCert}` };
 }
 
+/** The registry's storage when it is not data/: the bucket, and the shared cache when several instances use it. */
+export function storageSection(state: BundleState) {
+  if (!state.s3) return undefined;
+  return { s3: state.s3, ...(replicasOf(state) > 1 && { redis: REDIS_ADDR }) };
+}
+
 export function renderCompose(state: BundleState): string {
+  const instances = registryInstances(state);
   return renderTemplate('docker-compose.yml.hbs', {
+    s3: Boolean(state.s3),
+    envFile: usesRegistryEnv(state) && `./${BUNDLE_FILES.registryEnv}`,
+    // Health checks with what the images have (busybox wget, redis-cli); one instance keeps the file as it was.
+    instances: instances.map((r, i) => ({ ...r, first: i === 0, ownAddr: i > 0 && `:${r.port}`, healthUrl: instances.length > 1 && `http://127.0.0.1:${r.port}/v2/` })),
+    replicas: instances.length > 1 && { count: instances.length, redisImage: REDIS_IMAGE, redisService: REDIS_SERVICE },
     mode: state.mode,
     registryImage: state.image,
     nginxImage: NGINX_IMAGE,
@@ -93,9 +111,11 @@ export function renderCompose(state: BundleState): string {
 
 export function renderNginx(state: BundleState): string {
   const names = dialableHosts(state.hosts);
+  const instances = registryInstances(state);
   return renderTemplate('registry.conf.hbs', {
     port: state.port,
-    upstreamPort: PROXY_UPSTREAM_PORT,
+    upstreams: instances.map((r) => `${r.service}:${r.port}`),
+    replicas: instances.length > 1,
     serverNames: names.length > 0 ? names.join(' ') : '_',
     current: CONTAINER_CURRENT,
     tokenUpstream: authOf(state) === 'token' && `auth:${authListenPort(state)}`,

@@ -6,6 +6,7 @@ import {
   parseBcryptCost, parseCaDays, parseChoice, parseDays, parseHostValue, parseKeySize, parseKeyType, parsePort, parseTokenService,
 } from '../options/values.js';
 import { parseMirrorRecords } from '../mirrors/upstreams.js';
+import { STORAGE_KINDS, parseReplicas, parseS3Record } from '../storage/s3-options.js';
 import { AUTH_KINDS, BUNDLE_FILES, MODES, type BundleState } from './state.js';
 
 /**
@@ -51,6 +52,12 @@ export function parseState(text: string, file: string): BundleState {
   const mode = field('mode', (v, k) => parseChoice(v, k, MODES));
   const auth = s.auth === undefined ? undefined : field('auth', (v, k) => parseChoice(v, k, AUTH_KINDS));
   if (auth === 'token' && mode === 'insecure') throw new FailError(`${file}: auth "token" cannot be used with mode "insecure": tokens and passwords need TLS`);
+  const storage = s.storage === undefined ? undefined : field('storage', (v, k) => parseChoice(v, k, STORAGE_KINDS));
+  const replicas = s.replicas === undefined ? undefined : field('replicas', parseReplicas);
+  if (storage !== 's3' && s.s3 !== undefined) throw new FailError(`${file}: s3 is set but storage is not "s3"`);
+  if (replicas !== undefined && replicas > 1 && (storage !== 's3' || mode !== 'proxy')) {
+    throw new FailError(`${file}: replicas ${replicas} needs storage "s3" and mode "proxy" (the instances share one bucket behind nginx)`);
+  }
   return {
     version: 1,
     mode,
@@ -69,6 +76,9 @@ export function parseState(text: string, file: string): BundleState {
       if (bool(v, k) && mode === 'insecure') throw new UsageError(`${k} true cannot be used with mode "insecure": it has no login to ask for`);
       return bool(v, k);
     }) }),
+    ...(storage && { storage }),
+    ...(storage === 's3' && { s3: field('s3', parseS3Record) }),
+    ...(replicas !== undefined && { replicas }),
     externalCa: field('externalCa', bool),
     image: field('image', text1),
     createdAt: field('createdAt', text1),

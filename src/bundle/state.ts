@@ -1,5 +1,6 @@
 import type { KeyType } from '../pki/keys.js';
 import type { MirrorRecord } from '../mirrors/upstreams.js';
+import type { S3Record, StorageKind } from '../storage/s3-options.js';
 import { renderTemplate } from '../render/templates.js';
 
 export const MODES = ['tls', 'proxy', 'insecure'] as const;
@@ -10,6 +11,9 @@ export const AUTH_KINDS = ['htpasswd', 'token'] as const;
 export type AuthKind = (typeof AUTH_KINDS)[number];
 /** A record written before token auth has no `auth`: it is htpasswd. */
 export const authOf = (state: Pick<BundleState, 'auth'>): AuthKind => state.auth ?? 'htpasswd';
+/** A record written before S3 storage has neither field: filesystem, one instance. */
+export const storageOf = (state: Pick<BundleState, 'storage'>): StorageKind => state.storage ?? 'filesystem';
+export const replicasOf = (state: Pick<BundleState, 'replicas'>): number => state.replicas ?? 1;
 
 /** The contract later commands rely on: these paths never move (bundle/layout.ts: they are links). */
 export const BUNDLE_FILES = {
@@ -29,6 +33,8 @@ export const BUNDLE_FILES = {
   state: 'registry-setup.yml',
   /** trust-node --login-generate's user and password, 0600, in a store no container mounts. */
   nodeLogin: 'node-login/login.json',
+  /** S3 storage: the store's keys and the registries' shared http.secret, 0600, read by compose (env_file) only. */
+  registryEnv: 'env/registry.env',
 } as const;
 
 /** init's answers, minus secrets. */
@@ -54,6 +60,12 @@ export interface BundleState {
   mirrors?: MirrorRecord[];
   /** --mirror-auth: the mirrors ask for the bundle's login too (absent: they serve anyone who reaches them). */
   mirrorAuth?: boolean;
+  /** Absent in records written before S3 storage: filesystem (the bundle's data/). */
+  storage?: StorageKind;
+  /** storage s3: where the blobs go; the keys are in env/registry.env, never here. */
+  s3?: S3Record;
+  /** Registry instances behind nginx (storage s3, proxy mode); absent: 1. */
+  replicas?: number;
   externalCa: boolean;
   image: string;
   createdAt: string;

@@ -39,7 +39,9 @@ export const readonlyUpstream = (container: string): string => `${container}:${P
 /**
  * The bundle's nginx conf with its upstream moved from the registry to the read-only
  * instance; nothing else changes (hand edits included). Exactly one `server
- * registry:5000;` line must be there, or the switch would be a guess.
+ * registry:5000;` line must be there, or the switch would be a guess. The other
+ * instances of a --replicas bundle (`server registry-N:PORT;`) leave the upstream too:
+ * they still write, and gc must not run while anything can.
  */
 export function pointUpstreamAt(conf: string, container: string, file = 'nginx/registry.conf'): string {
   const line = new RegExp(`(^\\s*server\\s+)${NORMAL_UPSTREAM.replace('.', '\\.')}(\\s*;)`, 'gm');
@@ -47,5 +49,5 @@ export function pointUpstreamAt(conf: string, container: string, file = 'nginx/r
   if (found !== 1) {
     throw new FailError(`${file} has ${found === 0 ? 'no' : found} \`server ${NORMAL_UPSTREAM};\` upstream line${found === 0 ? '' : 's'} (edited by hand?), so gc cannot switch nginx to the read-only registry; nothing was changed`);
   }
-  return conf.replace(line, `$1${readonlyUpstream(container)}$2`);
+  return conf.replace(line, `$1${readonlyUpstream(container)}$2`).replace(/^\s*server\s+registry-\d+:\d+\s*;[^\n]*\n/gm, '');
 }

@@ -32,6 +32,7 @@ describe('resolveInitAnswers', () => {
       dir: './registry', mode: 'tls', hosts: ['192.168.1.10', 'box'], port: 5000, days: 825, caDays: 3650,
       keyType: 'ecdsa', leafKey: { type: 'ecdsa' }, caKey: { type: 'ecdsa' }, bcryptCost: 5, users: a.users, auth: 'htpasswd',
       mirrors: [], mirrorAuth: false, mirrorCredentials: null,
+      storage: { storage: 'filesystem', createBucket: false, replicas: 1 },
     });
     expect(a.users).toEqual([{ name: 'admin', password: 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcH', generated: true }]);
   });

@@ -257,7 +257,8 @@ describe('initState and planInit', () => {
   const answers = (over: Partial<InitAnswers> = {}): InitAnswers => ({
     dir: './registry', mode: 'tls', hosts: ['10.0.0.5'], port: 5000, users: [], days: 825, caDays: 3650,
     keyType: 'ecdsa', leafKey: { type: 'ecdsa' }, caKey: { type: 'ecdsa' }, bcryptCost: 5, auth: 'htpasswd',
-    mirrors: [], mirrorAuth: false, mirrorCredentials: null, ...over,
+    mirrors: [], mirrorAuth: false, mirrorCredentials: null,
+    storage: { storage: 'filesystem', createBucket: false, replicas: 1 }, ...over,
   });
   const now = new Date('2026-02-03T04:05:06.000Z');
 

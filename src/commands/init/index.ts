@@ -75,13 +75,24 @@ export async function init(flags: InitFlags, deps: InitDeps = {}): Promise<void>
   const answers = await resolveInitAnswers(flags, {
     // Only the wizard and --yes without --host need the machine's own addresses (isIPv6 is slow to warm up).
     interactive, prompt, detectedHosts: fixed.hosts ? [] : detectHosts(), readStdin: async () => (await import('../../io/stdin.js')).readStdin(), randomBytes: (n) => randomBytes(n),
+    environ: process.env,
   });
   if (answers.mode === 'insecure') {
     out.warn('insecure mode serves plain HTTP with no authentication: every client must list this registry in insecure-registries (registry-setup trust-node does that)');
   }
   if (answers.days > MAX_LEAF_DAYS_APPLE) out.warn(`--days ${answers.days} is over ${MAX_LEAF_DAYS_APPLE}: Apple clients reject such certificates`);
 
+  if (fixed.storage.impliedMode && flags.mode === undefined) {
+    out.progress(`• --replicas ${answers.storage.replicas} implies --mode proxy: nginx terminates TLS and spreads requests over the instances`);
+  }
   if (!keys) return printDryRun(out, dir, planInit(answers, { now, outsideCa: Boolean(outsideCa), material: null }));
+  const { s3, keys: s3Keys } = answers.storage;
+  if (s3 && s3Keys) {
+    // Before anything is written: a wrong key, a missing bucket or a dead endpoint stops here, with one line.
+    out.progress(`• checking bucket ${s3.bucket} at ${s3.endpoint ?? 'AWS'}…`);
+    const bucket = await (await import('../../storage/s3-probe.js')).checkBucket(s3, s3Keys, answers.storage.createBucket);
+    if (bucket === 'created') out.progress(`• created bucket ${s3.bucket}`);
+  }
   out.progress('• generating keys and certificates…');
   const material = await issueMaterial(answers, { now, keys: await keys, outsideCa, random: (n) => randomBytes(n) });
   const plan = planInit(answers, { now, outsideCa: Boolean(outsideCa), material });

@@ -8,6 +8,7 @@ import { DEFAULT_TOKEN_SERVICE, renderAuthConfig } from '../../auth/auth-config.
 import type { OutsideCa } from '../../pki/outside-ca.js';
 import { formatHtpasswd, hashPasswordAsync } from '../../render/htpasswd.js';
 import type { InitAnswers } from './resolve.js';
+import { renderRegistryEnv } from '../../storage/registry-env.js';
 
 export interface InitPlan {
   state: BundleState;
@@ -23,6 +24,8 @@ export function initState(a: InitAnswers, now: Date, externalCa: boolean): Bundl
     auth: a.auth,
     ...(a.auth === 'token' && { tokenService: DEFAULT_TOKEN_SERVICE, ...(a.authPort && { authPort: a.authPort }) }),
     ...(a.mirrors.length > 0 && { mirrors: a.mirrors, ...(a.mirrorAuth && { mirrorAuth: true }) }),
+    ...(a.storage.s3 && { storage: 's3' as const, s3: a.storage.s3 }),
+    ...(a.storage.replicas > 1 && { replicas: a.storage.replicas }),
     externalCa, image: REGISTRY_IMAGE, createdAt: now.toISOString(),
   };
 }
@@ -56,8 +59,11 @@ export async function issueMaterial(
   const hashes = [];
   for (const u of a.users) hashes.push({ user: u.name, hash: await hashPasswordAsync(u.password, a.bcryptCost) });
   const token = a.auth === 'token' ? await issueTokenMaterial(a, ca, now, ctx.random, hashes) : undefined;
+  const keys3 = a.storage.keys;
   return {
     ...(token && { token }),
+    // One random http.secret for every instance: an upload's state is signed with it, whichever instance it reaches.
+    ...(keys3 && { registryEnv: renderRegistryEnv({ accessKey: keys3.accessKey, secretKey: keys3.secretKey, httpSecret: Buffer.from(ctx.random(32)).toString('hex') }) }),
     // Nodes trust the top of an outside chain; the server presents its leaf and the intermediates under it.
     caCertPem: ca.rootPem ?? ca.certPem,
     caKeyPem: outsideCa ? null : ca.keyPem,

@@ -34,6 +34,7 @@ export function printInitSummary(out: Output, s: InitSummary): void {
       dir: s.dir,
       mode: s.state.mode,
       registry,
+      ...(s.state.s3 && { storage: { kind: 's3', ...s.state.s3, replicas: s.state.replicas ?? 1 } }),
       files: describePlan(s.files),
       ...(s.previous && { previous: `${GEN_DIR}/${s.previous}` }),
       users: s.users.map((u) => ({ name: u.name, ...(u.generated && { password: u.password }) })),
@@ -44,6 +45,10 @@ export function printInitSummary(out: Output, s: InitSummary): void {
   const caFile = `${s.dir}/${BUNDLE_FILES.caCert}`;
   out.print(`${out.green('✔')} Wrote a ${s.state.mode}-mode registry bundle in ${out.bold(s.dir)}:`);
   for (const f of s.files) out.print(`    ${formatMode(f.mode)}  ${f.path}`);
+  if (s.state.s3) {
+    const where = `bucket ${s.state.s3.bucket} at ${s.state.s3.endpoint ?? `AWS ${s.state.s3.region}`}`;
+    out.print(`  Storage: ${where}; its keys are only in ${BUNDLE_FILES.registryEnv}${s.state.replicas ? `; ${s.state.replicas} registry instances behind nginx, with redis` : ''}.`);
+  }
   if (s.previous) out.print(`  The bundle it replaced is kept as ${GEN_DIR}/${s.previous}/ (data/ is untouched).`);
   if (generated.length > 0) {
     out.print(`\n${out.bold('Generated passwords')} (shown once; they are stored only as bcrypt hashes):`);

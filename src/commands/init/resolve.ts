@@ -9,9 +9,10 @@ import { parseBcryptCost, parseCaDays, parseCaPair, parseChoice, parseDays, pars
 import { resolveKeySpecs } from './key-specs.js';
 import { KNOWN_UPSTREAMS, parseMirrorValue, type MirrorRecord } from '../../mirrors/upstreams.js';
 import { parseMirrorCredentials, planNewMirrors, type MirrorCredentials } from '../../mirrors/services.js';
+import { resolveStorageAnswers, resolveStorageFlags, type StorageAnswers, type StorageFlags } from './storage.js';
 
 /** Flags as commander hands them over: strings, repeatable ones as arrays. */
-export interface InitFlags {
+export interface InitFlags extends StorageFlags {
   dir?: string;
   host?: string[];
   port?: string;
@@ -65,6 +66,7 @@ export interface InitAnswers {
   mirrorAuth: boolean;
   /** --mirror-credentials-stdin: the one mirror's upstream login. */
   mirrorCredentials: MirrorCredentials | null;
+  storage: StorageAnswers;
 }
 
 /** What the answers need from outside: each is a parameter so tests are exact. */
@@ -74,6 +76,8 @@ export interface InitEnv {
   detectedHosts: string[];
   readStdin: () => Promise<string>;
   randomBytes: (n: number) => Uint8Array;
+  /** Where AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are looked up. */
+  environ?: Record<string, string | undefined>;
 }
 
 export const MAX_LEAF_DAYS_APPLE = 825;
@@ -87,7 +91,8 @@ export function resolveFixedFlags(flags: InitFlags) {
   const bcryptCost = flags.bcryptCost === undefined ? DEFAULT_BCRYPT_COST : parseBcryptCost(flags.bcryptCost);
   const ca = parseCaPair(flags);
   if (!ca && days > caDays) throw new UsageError(`--days ${days} outlives the CA (--ca-days ${caDays}); clients would stop trusting it early`);
-  const mode = flags.mode === undefined ? undefined : parseChoice(flags.mode, '--mode', MODES);
+  const storage = resolveStorageFlags(flags);
+  const mode = flags.mode === undefined ? storage.impliedMode : parseChoice(flags.mode, '--mode', MODES);
   const port = flags.port === undefined ? undefined : parsePort(flags.port);
   const hosts = flags.host?.map((h) => parseHost(h).value);
   const users = flags.user?.map((u) => validateUserName(u));
@@ -97,7 +102,7 @@ export function resolveFixedFlags(flags: InitFlags) {
   const authPort = flags.authPort === undefined ? undefined : parsePort(flags.authPort, '--auth-port');
   checkAuth(mode, auth, authPort, port);
   const mirrors = resolveMirrorFlags(flags, mode);
-  return { ...keys, days, caDays, bcryptCost, mode, port, hosts, users, ca, dir, auth, authPort, mirrors };
+  return { ...keys, days, caDays, bcryptCost, mode, port, hosts, users, ca, dir, auth, authPort, mirrors, storage };
 }
 
 /**
@@ -116,7 +121,9 @@ function resolveMirrorFlags(flags: InitFlags, mode: Mode | undefined) {
     }
   }
   if (flags.mirrorCredentialsStdin && values.length !== 1) throw new UsageError('--mirror-credentials-stdin reads one upstream login, so it needs exactly one --mirror (add others with registry-setup mirror add UPSTREAM --credentials-stdin)');
-  if (flags.mirrorCredentialsStdin && flags.passwordStdin) throw new UsageError('--mirror-credentials-stdin and --password-stdin both read stdin: pass one, and give the mirror its login afterwards with registry-setup mirror add UPSTREAM --credentials-stdin');
+  for (const [other, flag] of [[flags.passwordStdin, '--password-stdin'], [flags.s3CredentialsStdin, '--s3-credentials-stdin']] as const) {
+    if (flags.mirrorCredentialsStdin && other) throw new UsageError(`--mirror-credentials-stdin and ${flag} both read stdin: pass one, and give the mirror its login afterwards with registry-setup mirror add UPSTREAM --credentials-stdin`);
+  }
   if (flags.mirrorAuth && mode === 'insecure') throw new UsageError('--mirror-auth cannot be used with --mode insecure: it has no login to ask for');
   return { values, firstPort, credentialsStdin: Boolean(flags.mirrorCredentialsStdin), auth: Boolean(flags.mirrorAuth) };
 }
@@ -196,7 +203,8 @@ export async function resolveInitAnswers(flags: InitFlags, env: InitEnv): Promis
     ...(fixed.mirrors.firstPort !== undefined && { firstPort: fixed.mirrors.firstPort, explicitPort: true }),
   });
   const mirrorCredentials = fixed.mirrors.credentialsStdin ? parseMirrorCredentials(await env.readStdin()) : null;
-  return { dir: fixed.dir, mode, hosts, port, users, days: fixed.days, caDays: fixed.caDays, keyType: fixed.keyType,
+  const storage = await resolveStorageAnswers(flags, fixed.storage, { ask, defaults, readStdin: env.readStdin, environ: env.environ ?? {}, missing });
+  return { storage, dir: fixed.dir, mode, hosts, port, users, days: fixed.days, caDays: fixed.caDays, keyType: fixed.keyType,
     leafKey: fixed.leafKey, caKey: fixed.caKey, bcryptCost: fixed.bcryptCost, auth, ...(authPort && { authPort }), ...(fixed.ca && { ca: fixed.ca }),
     mirrors, mirrorAuth: fixed.mirrors.auth && mirrors.length > 0, mirrorCredentials };
 }

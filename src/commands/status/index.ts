@@ -9,6 +9,7 @@ import { parseDir, parseWithin } from '../../options/values.js';
 import { mainAddress, parseRegistryAddress } from '../../pki/hosts.js';
 import { printStatus } from './report.js';
 import { assessMirrors, probeUpstream } from '../../mirrors/status.js';
+import { assessStorage } from '../../storage/storage-status.js';
 
 export interface StatusFlags {
   dir?: string;
@@ -39,8 +40,12 @@ export async function status(flags: StatusFlags, deps: StatusDeps = {}): Promise
   const mirrors = await assessMirrors(bundle.state, bundle.dir, Boolean(flags.probe || address) && {
     mirror: (at) => probeRegistry(at, bundle.caCertPem, true), upstream: (url) => probeUpstream(url),
   });
-  const problems = [...assessed.problems, ...mirrors.problems];
-  const report = { ...assessed, ...(bundle.state.mirrors && { mirrors: mirrors.mirrors }), problems, ok: problems.length === 0 };
+  const storage = await assessStorage(bundle.dir, bundle.state);
+  const problems = [...assessed.problems, ...mirrors.problems, ...storage.problems];
+  const report = {
+    ...assessed, ...(bundle.state.mirrors && { mirrors: mirrors.mirrors }), storage: storage.storage, ...(storage.instances && { instances: storage.instances }),
+    problems, ok: problems.length === 0,
+  };
   if (out.isJson) out.json(report);
   else printStatus(out, report);
   if (!report.ok) process.exitCode = 1;

@@ -6,6 +6,7 @@ import type { Output } from '../../io/output.js';
 import type { TokenSignerStatus } from '../../auth/token-status.js';
 import type { MirrorStatus } from '../../mirrors/status.js';
 import { mirrorRow } from '../mirror/report.js';
+import type { InstanceStatus, StorageStatus } from '../../storage/storage-status.js';
 
 
 function verdictText(out: Output, c: CertStatus): string {
@@ -58,8 +59,19 @@ function mirrorLines(out: Output, mirrors: MirrorStatus[]): string[] {
   return [...lines, ''];
 }
 
+function storageLines(out: Output, s: StorageStatus, instances?: InstanceStatus[]): string[] {
+  if (s.kind === 'filesystem') return [`Storage: filesystem (the bundle's data/)`];
+  const lines = [
+    `${out.bold('Storage')}  s3, bucket ${s.bucket} at ${s.endpoint ?? `AWS ${s.region}`} (region ${s.region})`,
+    row('blobs', s.redirect ? 'clients fetch them from the store (307 redirects)' : 'streamed by the registry'),
+    row('bucket', s.reachable ? out.green('answers the keys in env/registry.env') : out.red(`NOT reachable: ${s.error ?? 'unknown'}`)),
+  ];
+  for (const i of instances ?? []) lines.push(row(i.service, i.running === null ? 'unknown (docker compose did not answer)' : i.running ? out.green('running') : out.yellow('not running')));
+  return lines;
+}
+
 /** The human form of the report; --json prints the same data as it is. */
-export function printStatus(out: Output, r: StatusReport & { mirrors?: MirrorStatus[] }): void {
+export function printStatus(out: Output, r: StatusReport & { mirrors?: MirrorStatus[]; storage?: StorageStatus; instances?: InstanceStatus[] }): void {
   const { ca, cert } = r;
   const caKey = ca.keyInBundle ? `${BUNDLE_FILES.caKey} (in the bundle)` : ca.external ? 'outside the bundle (renew takes --ca-cert/--ca-key)' : out.red(`${BUNDLE_FILES.caKey} MISSING`);
   const certKey = cert.keyMatches === null ? out.red('MISSING') : cert.keyMatches ? `matches ${BUNDLE_FILES.key}` : out.red(`DOES NOT MATCH ${BUNDLE_FILES.key}`);
@@ -87,6 +99,7 @@ export function printStatus(out: Output, r: StatusReport & { mirrors?: MirrorSta
     ...(r.auth === null ? [] : [`Auth: ${r.auth === 'token' ? 'token (docker_auth: roles, bcrypt once per login)' : 'htpasswd (every user may push and delete)'}`]),
     ...(r.tokenSigner ? tokenLines(out, r.tokenSigner) : []),
     r.users === null ? 'Users: none (insecure mode has no authentication)' : `Users (${r.users.length}): ${r.users.join(', ') || '(none)'}`,
+    ...(r.storage ? storageLines(out, r.storage, r.instances) : []),
     ...(r.image ? [`Registry image: ${r.image.outdated ? out.yellow(`${r.image.image} (older than ${r.image.pinned}${r.image.cves.length ? `; ${r.image.cves.map((c) => c.id).join(', ')}` : ''})`) : r.image.image}`] : []),
     ...(r.probe ? ['', ...probeLines(out, r.probe)] : []),
     '',

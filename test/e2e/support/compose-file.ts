@@ -60,8 +60,8 @@ function parseService(baseDir: string, name: string, svc: Record<string, unknown
     image: svc.image,
     ports: asList(svc.ports).map((p) => parsePort(where, p)),
     mounts: asList(svc.volumes).map((v) => parseVolume(baseDir, where, v)),
-    // env_file first: compose lets `environment` win over it.
-    environment: { ...Object.assign({}, ...asList(svc.env_file).map((f) => readEnvFile(path.resolve(baseDir, String(f))))), ...parseEnv(svc.environment) },
+    // compose: `environment` wins over env_file.
+    environment: { ...parseEnvFiles(baseDir, svc.env_file), ...parseEnv(svc.environment) },
     dependsOn: Array.isArray(svc.depends_on)
       ? svc.depends_on.map(String)
       : Object.keys((svc.depends_on as object | undefined) ?? {}),
@@ -117,12 +117,19 @@ function parseVolume(baseDir: string, where: string, v: unknown): Mount {
   return { source: path.resolve(baseDir, source), target, readOnly, createSource };
 }
 
-/** An env_file as compose reads it: KEY=VALUE lines, # comments and blank lines skipped; a missing file is an error, as in compose. */
-function readEnvFile(file: string): Record<string, string> {
-  return Object.fromEntries(readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#')).map((l) => {
-    const [k = '', v = ''] = l.split(/=(.*)/s);
-    return [k.trim(), v];
-  }));
+/** env_file: KEY=VALUE lines, read on the host as compose reads them (values literal to the end of the line). */
+function parseEnvFiles(baseDir: string, files: unknown): Record<string, string> {
+  const list = files === undefined ? [] : Array.isArray(files) ? files.map(String) : [String(files)];
+  const vars: Record<string, string> = {};
+  for (const f of list) {
+    for (const line of readFileSync(path.resolve(baseDir, f), 'utf8').split('\n')) {
+      if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
+      const eq = line.indexOf('=');
+      if (eq < 1) throw new Error(`${f}: line "${line}" is not KEY=VALUE`);
+      vars[line.slice(0, eq)] = line.slice(eq + 1);
+    }
+  }
+  return vars;
 }
 
 function parseEnv(env: unknown): Record<string, string> {
@@ -139,9 +146,9 @@ function parseEnv(env: unknown): Record<string, string> {
 }
 
 /** Which native program stands in for the image. Keyed by image name so service names stay free. */
-export function kindOf(spec: ServiceSpec): 'registry' | 'nginx' | 'docker_auth' {
+export function kindOf(spec: ServiceSpec): 'registry' | 'nginx' | 'docker_auth' | 'redis' {
   const image = spec.image.split('/').pop()!.split(':')[0];
-  if (image === 'registry' || image === 'nginx' || image === 'docker_auth') return image;
+  if (image === 'registry' || image === 'nginx' || image === 'docker_auth' || image === 'redis') return image;
   throw new Error(`service ${spec.name}: no native program for image ${spec.image}`);
 }
 
@@ -209,6 +216,12 @@ export function programFor(spec: ServiceSpec, registryMajorOverride?: 2 | 3, bin
   }
   // The image's entrypoint is the program; compose's command is its arguments.
   if (kindOf(spec) === 'docker_auth') return `exec ${sh(dockerAuthProgram())} ${(spec.command ?? ['/config/auth_config.yml']).map(sh).join(' ')}`;
+  // Debian's redis-server; the image's entrypoint adds --protected-mode no (build-images.sh), as here.
+  if (kindOf(spec) === 'redis') {
+    const [program, ...args] = spec.command ?? ['redis-server'];
+    if (program !== 'redis-server') throw new Error(`service ${spec.name}: command ${JSON.stringify(spec.command)} does not run redis-server`);
+    return `cd ${sh(binDir ?? '/tmp')} && exec redis-server ${args.map(sh).join(' ')} --protected-mode no`;
+  }
   // -e: nginx opens its compiled-in error log before it reads any config.
   const [program, ...args] = spec.command ?? ['nginx', '-g', 'daemon off;'];
   if (program !== 'nginx') throw new Error(`service ${spec.name}: command ${JSON.stringify(spec.command)} does not run nginx`);

@@ -21,6 +21,8 @@ export interface StackOptions {
   registryMajor?: 2 | 3;
   /** Added to every service's environment, as a test's override compose file would (a test upstream's CA: SSL_CERT_FILE). */
   extraEnv?: Record<string, string>;
+  /** Per service: variables set over its compose environment (a test's deliberate misconfiguration). */
+  environment?: Record<string, Record<string, string>>;
 }
 
 export interface ServiceHandle {
@@ -42,6 +44,9 @@ export interface Stack {
   stop(): Promise<void>;
   restart(service: string): Promise<void>;
 }
+
+/** redis-server's default port; nothing publishes it, but the registries need it up first. */
+const REDIS_PORT = 6379;
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -128,7 +133,7 @@ async function launch(spec: ServiceSpec, allNames: string[], opts: StackOptions)
     detached: true,
     stdio: ['ignore', fd, fd],
     // A container sees only its own environment (REGISTRY_* set in CI must not leak in).
-    env: { PATH: process.env.PATH, ...spec.environment, ...opts.extraEnv },
+    env: { PATH: process.env.PATH, ...spec.environment, ...opts.extraEnv, ...opts.environment?.[spec.name] },
   });
   closeSync(fd);
   let exit: string | undefined;
@@ -147,7 +152,7 @@ class NativeService implements ServiceHandle {
     private allNames: string[],
     private opts: StackOptions,
   ) {
-    const own = kindOf(spec) === 'registry' ? registryListenPort(spec) : undefined;
+    const own = kindOf(spec) === 'registry' ? registryListenPort(spec) : kindOf(spec) === 'redis' ? REDIS_PORT : undefined;
     this.ports = [...new Set([...spec.ports, ...(own ? [own] : [])])];
   }
   get name() {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { NGINX_IMAGE, REGISTRY_IMAGE } from '../../../src/bundle/plan-files.js';
+import { NGINX_IMAGE, REDIS_IMAGE, REGISTRY_IMAGE } from '../../../src/bundle/plan-files.js';
 import { startEngine, type Engine } from './engine.js';
 import { buildOciLayout } from './oci-image.js';
 
@@ -18,7 +18,7 @@ export function useEngineFile(prefix: string, message: string): { root: string; 
   let engine: Engine | undefined;
   beforeAll(async () => {
     await buildOciLayout(layout, 'v1', message);
-    engine = await startEngine({ registry: REGISTRY_IMAGE, nginx: NGINX_IMAGE });
+    engine = await startEngine({ registry: REGISTRY_IMAGE, nginx: NGINX_IMAGE, redis: REDIS_IMAGE });
   }, 180_000);
   afterAll(async () => {
     await engine?.stop();

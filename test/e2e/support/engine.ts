@@ -20,14 +20,14 @@ export interface Engine {
 /** Each engine needs its own address pool: two engines drawing the same subnets would cut each other off. */
 const DEFAULT_POOL = process.env.RS_TEST_DOCKERD_POOL ?? '10.173.0.0/16';
 
-export async function startEngine(images: { registry: string; nginx: string }, pool = DEFAULT_POOL): Promise<Engine> {
+export async function startEngine(images: { registry: string; nginx: string; redis: string }, pool = DEFAULT_POOL): Promise<Engine> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'rs-engine-'));
   const engineDir = path.join(dir, 'engine');
   const up = await execa(path.join(PEERS_DIR, 'engine/dockerd-up.sh'), [engineDir], { env: { DOCKERD_POOL: pool } });
   const env = Object.fromEntries(up.stdout.trim().split(/\s+/).map((kv) => kv.split(/=(.*)/s).slice(0, 2) as [string, string]));
   const tag = (image: string) => image.split(':')[1]!;
   try {
-    await execa(path.join(PEERS_DIR, 'engine/build-images.sh'), [path.join(dir, 'images'), tag(images.registry), tag(images.nginx)], { env });
+    await execa(path.join(PEERS_DIR, 'engine/build-images.sh'), [path.join(dir, 'images'), tag(images.registry), tag(images.nginx), tag(images.redis)], { env });
   } catch (err) {
     await execa(path.join(PEERS_DIR, 'engine/dockerd-down.sh'), [engineDir], { reject: false });
     throw err;

@@ -1,13 +1,13 @@
 import { mkdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { REGISTRY_IMAGE, NGINX_IMAGE } from '../../../src/bundle/plan-files.js';
+import { REGISTRY_IMAGE, NGINX_IMAGE, REDIS_IMAGE } from '../../../src/bundle/plan-files.js';
 import { bundleRegistry, type BundleRegistry } from './bundle-registry.js';
 import { runCli } from './cli.js';
 import type { Engine } from './engine.js';
 import { freePort, waitForPort } from './net.js';
 import { buildOciLayout, type OciImage } from './oci-image.js';
 
-export const IMAGES = { registry: REGISTRY_IMAGE, nginx: NGINX_IMAGE };
+export const IMAGES = { registry: REGISTRY_IMAGE, nginx: NGINX_IMAGE, redis: REDIS_IMAGE };
 export const USER = { username: 'alice', password: 'alice-pw' };
 
 /** Two images: one to keep and pull all along, one to delete; its blobs are what gc must free. */
