@@ -120,6 +120,8 @@ export function renderNginx(state: BundleState): string {
     current: CONTAINER_CURRENT,
     tokenUpstream: authOf(state) === 'token' && `auth:${authListenPort(state)}`,
     mirrors: composeMirrors(state),
+    // nginx ends TLS for the mirrors in proxy mode; each listens in plain HTTP on this port (mirrors/render.ts)
+    mirrorListenPort: PROXY_UPSTREAM_PORT,
     mirrorBasicAuth: nginxMirrorBasicAuth(state),
   });
 }

@@ -116,3 +116,22 @@ describe('renew reaches the mirrors that end TLS', () => {
     expect(reloadArgs('/nowhere', 'insecure', false, [])).toBeNull();
   });
 });
+
+describe('mirrors beside S3 replicas', () => {
+  const s: BundleState = withMirrors({ mode: 'proxy', storage: 's3', s3: { endpoint: 'http://10.0.0.7:7480', bucket: 'reg', region: 'us-east-1', redirect: false }, replicas: 2 });
+
+  it('nginx balances the registry instances and still fronts each mirror on its own port', () => {
+    const nginx = file(planLayoutFiles(s), 'nginx/registry.conf')!;
+    expect(nginx).toMatch(/upstream docker-registry \{[^}]*server registry:5000;\s*server registry-2:5001;\s*\}/);
+    for (const m of [hub, ghcr]) expect(nginx).toMatch(new RegExp(`listen ${m.port} ssl;[\\s\\S]*?proxy_pass http://${mirrorService(m)}:5000;`));
+  });
+
+  it('the mirrors keep their own cache on disk while the registries share the bucket; one entry shell for all', () => {
+    const c = compose(s);
+    expect(Object.keys(c.services).sort()).toEqual(['mirror-docker-io', 'mirror-ghcr-io', 'nginx', 'redis', 'registry', 'registry-2']);
+    expect(c.services['mirror-docker-io']!.volumes).toContain('./mirror-data/docker-io:/var/lib/registry');
+    expect(c.services.registry!.volumes.some((v) => v.endsWith(':/var/lib/registry'))).toBe(false);
+    expect(c.services['registry-2']!.entrypoint).toEqual(c.services.registry!.entrypoint);
+    expect(c.services['mirror-ghcr-io']!.entrypoint).toEqual(c.services.registry!.entrypoint);
+  });
+});

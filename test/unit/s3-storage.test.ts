@@ -46,7 +46,7 @@ describe('--storage s3 flags', () => {
   });
 
   it('the wizard asks what the flags leave open, and the secret with a hidden prompt', async () => {
-    const prompt = scripted(['http://rgw.lan:7480', 'images', 'eu-west-1', 'stream', 'AKID', 'SECRET']);
+    const prompt = scripted(['', 'http://rgw.lan:7480', 'images', 'eu-west-1', 'stream', 'AKID', 'SECRET']); // no mirrors, then S3
     const a = await resolveInitAnswers({ host: ['10.0.0.5'], mode: 'proxy', port: '443', auth: 'htpasswd', user: ['u'], storage: 's3' },
       env({ interactive: true, prompt: { ...prompt, password: async (m, v) => (m.startsWith('Password') || m.startsWith('Repeat') ? 'pw' : prompt.password(m, v)) } }));
     expect(a.storage.s3).toEqual({ endpoint: 'http://rgw.lan:7480', bucket: 'images', region: 'eu-west-1', redirect: false });
