@@ -114,10 +114,10 @@ export async function benchS3(runs = 2): Promise<BenchRow[]> {
     const rows = [
       // The S3 driver writes an upload in 10 MiB multipart chunks, then commits it with Move, which is a
       // server-side CopyObject plus a delete (s3-aws/s3.go): RGW handles every byte twice, where the
-      // filesystem driver renames. A tripwire, not a promise: the issue asks for the ratio.
-      row(`push of a ${LAYER_MIB} MiB layer: S3 (Ceph RGW) vs filesystem`, `skopeo push into RGW, ${mibps(s3Push)}`, s3Push, `the same into data/, ${mibps(fsPush)}`, fsPush, 10,
+      // filesystem driver renames. The issue asks for the ratio, so it is reported, not judged.
+      row(`push of a ${LAYER_MIB} MiB layer: S3 (Ceph RGW) vs filesystem`, `skopeo push into RGW, ${mibps(s3Push)}`, s3Push, `the same into data/, ${mibps(fsPush)}`, fsPush, null,
         'the registry commits an S3 upload by copying it to the blob path (CopyObject) and deleting it: RGW writes the bytes twice; data/ renames'),
-      row(`pull of a ${LAYER_MIB} MiB layer: S3 (Ceph RGW, streamed) vs filesystem`, `skopeo pull from RGW, ${mibps(s3Pull)}`, s3Pull, `the same from data/, ${mibps(fsPull)}`, fsPull, 5),
+      row(`pull of a ${LAYER_MIB} MiB layer: S3 (Ceph RGW, streamed) vs filesystem`, `skopeo pull from RGW, ${mibps(s3Pull)}`, s3Pull, `the same from data/, ${mibps(fsPull)}`, fsPull, null),
     ];
     for (const s of stacks.splice(0)) await s.stop();
 
@@ -139,7 +139,7 @@ export async function benchS3(runs = 2): Promise<BenchRow[]> {
       name: `blob pull throughput through nginx, ${PULLERS} pullers: 2 registry instances vs 1 (S3)`,
       ours: `2 instances: ${two.mibps.toFixed(0)} MiB/s`, oursMedianMs: 1000 / two.mibps,
       reference: `1 instance: ${one.mibps.toFixed(0)} MiB/s`, referenceMedianMs: 1000 / one.mibps,
-      ratio: one.mibps / two.mibps, target: 1.5,
+      ratio: one.mibps / two.mibps, target: null,
       note: `CPU cores busy per program, i.e. where the time goes (1 instance: ${one.cpu}; 2 instances: ${two.cpu})`,
     });
     return rows;
