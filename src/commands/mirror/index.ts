@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { FailError } from '../../errors.js';
+import { readOptional } from '../../bundle/load.js';
 import { openBundleState } from '../../bundle/open.js';
+import { BUNDLE_FILES } from '../../bundle/state.js';
+import { currentGeneration, editedByHand, writtenHashes } from '../../io/generations.js';
 import { readBundleState } from '../../bundle/read-state.js';
 import { acquireLock } from '../../io/bundle-lock.js';
 import { commitChange } from '../../io/bundle-writer.js';
@@ -34,7 +38,7 @@ export async function mirrorAdd(value: string, flags: MirrorFlags, deps: MirrorD
     ? parseMirrorCredentials(await (deps.readStdin ?? (async () => (await import('../../io/stdin.js')).readStdin()))(), '--credentials-stdin')
     : null;
   if (opts.dryRun) return printMirrorChange(out, { dir, kind: 'add', plan: planMirrorAdd(state, opts.value, opts.port, credentials), dryRun: true });
-  const { plan, previous } = await commitUnderLock(dir, (now) => planMirrorAdd(now, opts.value, opts.port, credentials));
+  const { plan, previous } = await commitUnderLock(dir, opts.force, (now) => planMirrorAdd(now, opts.value, opts.port, credentials));
   mkdirSync(join(dir, mirrorDataPath(plan.mirror)), { recursive: true, mode: 0o700 });
   if (credentials) out.warn(credentialsWarning(plan.mirror));
   printMirrorChange(out, { dir, kind: 'add', plan, dryRun: false, previous });
@@ -45,7 +49,7 @@ export async function mirrorRm(value: string, flags: MirrorFlags, deps: MirrorDe
   const out = deps.out ?? createOutput({ json: flags.json });
   const { dir, state } = openBundleState(opts.dir, out);
   if (opts.dryRun) return printMirrorChange(out, { dir, kind: 'rm', plan: planMirrorRm(state, opts.upstream), dryRun: true });
-  const { plan, previous } = await commitUnderLock(dir, (now) => planMirrorRm(now, opts.upstream));
+  const { plan, previous } = await commitUnderLock(dir, opts.force, (now) => planMirrorRm(now, opts.upstream));
   printMirrorChange(out, { dir, kind: 'rm', plan, dryRun: false, previous });
 }
 
@@ -56,13 +60,29 @@ export async function mirrorLs(flags: MirrorFlags, deps: MirrorDeps = {}): Promi
 }
 
 /** The record is read again under the lock: another command may have changed it since. */
-async function commitUnderLock(dir: string, plan: (state: ReturnType<typeof readBundleState>) => MirrorPlan): Promise<{ plan: MirrorPlan; previous: string | null }> {
+async function commitUnderLock(dir: string, force: boolean, plan: (state: ReturnType<typeof readBundleState>) => MirrorPlan): Promise<{ plan: MirrorPlan; previous: string | null }> {
   const lock = acquireLock(dir);
   try {
     const p = plan(readBundleState(dir));
+    if (!force) refuseHandEdits(dir, p);
     const result = await commitChange(dir, { files: p.files, remove: p.remove }, { now: new Date(), random: (n) => randomBytes(n) });
     return { plan: p, previous: result.previous };
   } finally {
     lock.release();
   }
+}
+
+/**
+ * The compose file and nginx's are regenerated whole, so an edit made by hand since
+ * registry-setup wrote them (upgrade's test: the live generation's recorded hash) would
+ * be lost: refused, unless --force (the previous generation keeps the edited one).
+ */
+function refuseHandEdits(dir: string, p: MirrorPlan): void {
+  const generation = currentGeneration(dir);
+  const recorded = generation ? writtenHashes(dir, generation) : {};
+  const guarded: string[] = [BUNDLE_FILES.compose, BUNDLE_FILES.nginx];
+  const edited = p.files.map((f) => f.path).filter((path) => guarded.includes(path) && editedByHand(readOptional(dir, path), recorded[path]));
+  if (edited.length === 0) return;
+  const were = edited.length > 1 ? 'were' : 'was';
+  throw new FailError(`${edited.join(' and ')} ${were} edited by hand since registry-setup wrote ${edited.length > 1 ? 'them' : 'it'}, and this change would replace ${edited.length > 1 ? 'them' : 'it'}; nothing was changed. Pass --force to go ahead: the previous generation keeps your version`);
 }
