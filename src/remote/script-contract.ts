@@ -26,6 +26,7 @@ export const SH = {
   undo: 'rs_undo',
   login: 'rs_login',
   k3sRestart: 'rs_k3s_restart',
+  k3sMirror: 'rs_k3s_mirror',
 } as const;
 
 /**
@@ -73,12 +74,13 @@ export type StateWord = (typeof STATES)[number];
  *   dir P | file P | replaced P BACKUP | backup P | hosts LINE | insecure ADDR | daemonkey | daemonfile
  *   | dockerauth P | dockerauthold P | dockerauthkey P | dockerconfig P | rancherentry P | rancherkey P | rancherfile P
  *   | mirror URL (an entry we added to registry-mirrors) | mirrorkey (we added registry-mirrors)
+ *   | ranchermirror P UPSTREAM | ranchermirrorkey P
  * Paths in records are node paths (never RS_ROOT-prefixed).
  */
 export const RECORD_KINDS = [
   'dir', 'file', 'replaced', 'backup', 'hosts', 'insecure', 'daemonkey', 'daemonfile',
   'dockerauth', 'dockerauthold', 'dockerauthkey', 'dockerconfig', 'rancherentry', 'rancherkey', 'rancherfile',
-  'mirror', 'mirrorkey',
+  'mirror', 'mirrorkey', 'ranchermirror', 'ranchermirrorkey',
 ] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
 

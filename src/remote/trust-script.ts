@@ -172,8 +172,11 @@ export function renderTrustScript(plan: TrustPlan, opts: RenderOptions = {}): st
       }
       if (plan.login && plan.addresses.includes(address)) body.push(`${SH.login} ${q(address)} "$RS_CA"`);
       body.push(...dockerMirrorCalls(plan, address));
+      const mirror = plan.mirrors?.find((m) => m.address === address);
+      // k3s and RKE2 whichever --runtime says, as --login does: their containerd is their own.
+      if (mirror && plan.action === 'trust') body.push(`${SH.k3sMirror} ${q(mirror.upstream)} ${q(address)} "$RS_CA"`);
     }
-    if (plan.login) body.push(SH.k3sRestart);
+    if (plan.login || (plan.action === 'trust' && plan.mirrorAddresses.length > 0)) body.push(SH.k3sRestart);
     if (plan.files.some((f) => f.runtime === 'containerd')) body.push(`if ${SH.runtimeOn} containerd; then ${SH.containerdPath}; fi`);
     if (plan.insecure.length > 0) {
       body.push(`if ${SH.runtimeOn} docker; then ${check ? SH.insecureCheck : SH.insecureAdd} ${shellCommand(plan.insecure)}; fi`);
@@ -188,7 +191,7 @@ export function renderTrustScript(plan: TrustPlan, opts: RenderOptions = {}): st
 
   const daemon = plan.action === 'untrust' || plan.insecure.length > 0 || plan.dockerMirrors.length > 0;
   // untrust cannot know whether a login was given, so it can always take one back.
-  const login = plan.action === 'untrust' || Boolean(plan.login);
+  const login = plan.action === 'untrust' || Boolean(plan.login) || (plan.action === 'trust' && plan.mirrorAddresses.length > 0);
   return [
     `# registry-setup ${plan.action === 'untrust' ? 'untrust-node' : `trust-node${check ? ' --check' : ''}`}` +
       ` (${plan.mode} mode): ${plan.addresses.join(' ')}`,

@@ -51,10 +51,14 @@ describe('the script contract', () => {
 
   it('knows every record kind the shell writes, and untrust reads each of them', () => {
     // rs_list_use names the kinds of dockerd's two lists, which rs_list_add writes through variables.
-    const written = new Set([...all(/\brs_note "?([a-z]+)/g, LIB), ...all(/\bRS_D(?:K?REC)=([a-z]+)/g, LIB)]);
+    const written = new Set([
+      ...all(/\brs_note "?([a-z]+)/g, LIB), ...all(/\bRS_D(?:K?REC)=([a-z]+)/g, LIB),
+      // rs_k3s_edit notes the two kinds it is given.
+      ...[...LIB.matchAll(/\brs_k3s_edit "[^"]*" "?([a-z]+)"? ([a-z]+)/g)].flatMap((m) => [m[1]!, m[2]!]),
+    ]);
     expect([...written].sort()).toEqual([...RECORD_KINDS].sort());
     const undo = code(`${readScriptAsset('undo-lib.sh')}\n${readScriptAsset('login-lib.sh')}`);
-    const read = new Set([...all(/"([a-z]+) "\*\)/g, undo), ...all(/\s([a-z]+)\) (?:RS_D[KF]|rs_mk)=1/g, undo)]);
+    const read = new Set([...all(/"([a-z]+) "\*\)/g, undo), ...all(/\s([a-z]+)\) (?:RS_D[KF]|rs_mk)=1/g, undo), ...all(/"([a-z]+) "\*\) RS_Y\w+=1/g, undo)]);
     expect(RECORD_KINDS.filter((k) => !read.has(k))).toEqual([]);
   });
 

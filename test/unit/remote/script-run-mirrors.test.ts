@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { parseTarget } from '../../../src/remote/ssh-target.js';
 import { judgeHost } from '../../../src/remote/trust-result.js';
 import type { TrustAction, TrustRequest } from '../../../src/remote/trust-script.js';
@@ -84,6 +85,41 @@ describe.each(SHELLS)('the rendered script with mirrors under %s', (_name, shell
 
     const unchecked = await run('check');
     expect(unchecked.judged.result).toBe('untrusted');
+  });
+
+  it('merges k3s\'s registries.yaml mirrors (and the mirrors\' CAs under configs), says to restart, and untrust returns it byte for byte', async () => {
+    const K = 'etc/rancher/k3s/registries.yaml';
+    const theirs = 'mirrors:\n  "quay.io":\n    endpoint:\n      - "https://quay.lan"\nconfigs:\n  "quay.lan":\n    tls:\n      insecure_skip_verify: true\n';
+    seed(node, { [K]: theirs });
+    const before = snapshot(node);
+    const first = await run('trust');
+    expect(first.judged, first.stdout).toMatchObject({ result: 'changed' });
+    expect(first.judged.changes).toContain(`set the mirror of docker.io to https://${DOCKER} in /etc/rancher/k3s/registries.yaml`);
+    expect(first.judged.warnings).toContainEqual(expect.stringMatching(/^k3s\/RKE2 read registries\.yaml only when they start/));
+    expect(parseYaml(read(K))).toEqual({
+      mirrors: { 'quay.io': { endpoint: ['https://quay.lan'] }, 'docker.io': { endpoint: [`https://${DOCKER}`] }, 'ghcr.io': { endpoint: [`https://${GHCR}`] } },
+      configs: {
+        'quay.lan': { tls: { insecure_skip_verify: true } },
+        [DOCKER]: { tls: { ca_file: `/etc/rancher/k3s/registry-setup/${DOCKER}/ca.crt` } },
+        [GHCR]: { tls: { ca_file: `/etc/rancher/k3s/registry-setup/${GHCR}/ca.crt` } },
+      },
+    });
+    expect(read(`etc/rancher/k3s/registry-setup/${GHCR}/ca.crt`)).toContain('BEGIN CERTIFICATE');
+    const after = snapshot(node);
+    expect(changes(await run('trust'))).toEqual([]);
+    expect(snapshot(node)).toEqual(after);
+    await run('untrust');
+    expect(snapshot(node)).toEqual(before);
+  });
+
+  it('creates registries.yaml on a k3s node that has none, and untrust removes it', async () => {
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(node.root, 'etc/rancher/rke2'), { recursive: true });
+    const before = snapshot(node);
+    await run('trust');
+    expect(Object.keys(parseYaml(read('etc/rancher/rke2/registries.yaml')))).toEqual(['configs', 'mirrors']);
+    await run('untrust');
+    expect(snapshot(node)).toEqual(before);
   });
 
   it('creates daemon.json when there is none, and untrust removes it again', async () => {
