@@ -49,10 +49,13 @@ describe('resolveTrustOptions', () => {
     const mirrors = [{ upstream: 'docker.io', url: 'https://registry-1.docker.io', port: 5010 }, { upstream: 'ghcr.io', url: 'https://ghcr.io', port: 5011 }];
     expect(resolve(['n1']).request.mirrors).toEqual([]);
     expect(() => resolve(['n1'], { mirrors: true })).toThrow(/^--mirrors: the bundle has no mirrors/);
+    // untrust-node's commander default for --no-mirrors: mirrors true, even for a bundle with none.
+    expect(resolve(['n1'], { mirrors: true }, 'untrust').request.mirrors).toEqual([]);
     writeBundle(state({ mirrors }));
     const want = [{ upstream: 'docker.io', address: '10.0.0.5:5010' }, { upstream: 'ghcr.io', address: '10.0.0.5:5011' }];
     expect(resolve(['n1']).request.mirrors).toEqual(want);
     expect(resolve(['n1'], {}, 'untrust').request.mirrors).toEqual(want);
+    expect(resolve(['n1'], { mirrors: false }, 'untrust').request.mirrors).toEqual([]);
     expect(resolve(['n1'], { mirrors: false }).request.mirrors).toEqual([]);
     expect(() => resolve(['n1'], { mirrors: true, mode: 'insecure' })).toThrow(/^--mirrors: .*needs --mode certs/);
   });

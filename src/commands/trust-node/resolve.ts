@@ -63,7 +63,7 @@ export function resolveTrustOptions(action: TrustAction, hosts: string[], flags:
   const concurrency = parseIntFlag(flags.concurrency, '--concurrency', 1, 1024);
   const explicitMode = flags.mode === undefined ? undefined : parseChoice<NodeMode>(flags.mode, '--mode', ['certs', 'insecure']);
   // --registry with an explicit insecure mode (or untrust) needs nothing from a bundle.
-  const needsBundle = !flags.registry?.length || (action !== 'untrust' && explicitMode !== 'insecure') || (Boolean(flags.hostsEntry) && flags.hostsIp === undefined) || flags.mirrors === true;
+  const needsBundle = !flags.registry?.length || (action !== 'untrust' && explicitMode !== 'insecure') || (Boolean(flags.hostsEntry) && flags.hostsIp === undefined) || (action !== 'untrust' && flags.mirrors === true);
   const state = needsBundle ? (deps.readBundle ?? readBundleState)(flags.dir) : null;
   const mode: NodeMode = explicitMode ?? (state?.mode === 'insecure' ? 'insecure' : 'certs');
 
@@ -86,7 +86,7 @@ export function resolveTrustOptions(action: TrustAction, hosts: string[], flags:
       runtimes: resolveRuntimes(flags.runtime),
       systemTrust: Boolean(flags.systemTrust),
       hostsEntryIp: flags.hostsEntry ? resolveHostsIp(flags.hostsIp, state) : null,
-      mirrors: resolveMirrors(flags.mirrors, state, mode),
+      mirrors: resolveMirrors(action === 'untrust' && flags.mirrors !== false ? undefined : flags.mirrors, state, mode),
       restartK3s: Boolean(flags.restartK3s),
       now: deps.now,
     },
@@ -168,7 +168,8 @@ function resolveHostsIp(flag: string | undefined, state: BundleState | null): st
 /**
  * --mirrors (default: on when the bundle has mirrors). A mirror answers at the bundle's main
  * address on its own port, with the bundle's certificate, so it needs certs mode. untrust-node
- * takes the same list, so that it undoes what a trust with mirrors recorded.
+ * takes the same list, so that it undoes what a trust with mirrors recorded; it has only
+ * --no-mirrors, which commander turns into `mirrors: true` when absent: "whatever the bundle has".
  */
 function resolveMirrors(flag: boolean | undefined, state: BundleState | null, mode: NodeMode): NodeMirror[] {
   const records = state?.mirrors ?? [];
