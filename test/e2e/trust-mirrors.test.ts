@@ -2,6 +2,7 @@ import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MirrorRecord } from '../../src/mirrors/upstreams.js';
 import { createLan, DEFAULT_DAEMON_CONFIG, type Lan, type LanNode } from './support/lan.js';
@@ -36,7 +37,7 @@ describe.skipIf(!canRunPeers(PEERS))('trust-node --mirrors: every runtime pulls 
     const r = await execa('node', ['dist/cli.js', ...args, ...sshFlags()], { cwd: REPO, reject: false });
     return { code: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
   };
-  const etcOf = (node: LanNode) => Promise.all(['/etc/docker', '/etc/containerd', '/etc/containers'].map((p) => listTree(`/proc/${node.pid}/root${p}`)));
+  const etcOf = (node: LanNode) => Promise.all(['/etc/docker', '/etc/containerd', '/etc/containers', '/etc/rancher'].map((p) => listTree(`/proc/${node.pid}/root${p}`)));
   /** Blob files the mirror now stores (it fetched them from the upstream on the first pull). */
   const storedBlobs = async (m: RunningRegistry): Promise<string[]> => {
     const root = join(m.storage, 'docker/registry/v2/blobs/sha256');
@@ -47,7 +48,7 @@ describe.skipIf(!canRunPeers(PEERS))('trust-node --mirrors: every runtime pulls 
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'rs-mirrors-e2e-'));
-    lan = await createLan({ nodes: 3, name: 'tm', nodeSpecs: [{ daemonJson: `${JSON.stringify(KEPT, null, 2)}\n` }] });
+    lan = await createLan({ nodes: 4, name: 'tm', nodeSpecs: [{ daemonJson: `${JSON.stringify(KEPT, null, 2)}\n` }, {}, {}, { rancher: 'k3s' }] });
     upstream = await startUpstream(join(work, 'upstream'), lan.adminIp, await freePort());
     // The upstream holds Docker Hub's busybox and a ghcr.io-style repository.
     const layout = join(work, 'oci');
@@ -152,5 +153,18 @@ describe.skipIf(!canRunPeers(PEERS))('trust-node --mirrors: every runtime pulls 
     const u = await cli('untrust-node', '--dir', bundle, `root@${n(3).ip}`);
     expect(u, u.stderr).toMatchObject({ code: 0 });
     expect(await etcOf(n(3))).toEqual(before);
+  });
+
+  it('gives a k3s node registries.yaml mirrors and the mirrors\' CAs, says a restart is needed, and untrust returns every file', async () => {
+    const before = await etcOf(n(4));
+    const r = await cli('trust-node', '--dir', bundle, `root@${n(4).ip}`);
+    expect(r, r.stderr).toMatchObject({ code: 0 });
+    expect(r.stderr).toMatch(/k3s\/RKE2 read registries\.yaml only when they start/);
+    const yaml = parseYaml(await n(4).readFile('/etc/rancher/k3s/registries.yaml'));
+    expect(yaml.mirrors).toEqual({ 'docker.io': { endpoint: [`https://${at('docker.io')}`] }, 'ghcr.io': { endpoint: [`https://${at('ghcr.io')}`] } });
+    expect(yaml.configs[at('ghcr.io')]).toEqual({ tls: { ca_file: `/etc/rancher/k3s/registry-setup/${at('ghcr.io')}/ca.crt` } });
+    const u = await cli('untrust-node', '--dir', bundle, `root@${n(4).ip}`);
+    expect(u, u.stderr).toMatchObject({ code: 0 });
+    expect(await etcOf(n(4))).toEqual(before);
   });
 });

@@ -34,7 +34,7 @@ export function registerTrustNode(program: Command): void {
     .option('--password-stdin', 'read the --login password from stdin (without it, a terminal asks)')
     .option('--login-generate', 'log nodes in as the bundle\'s node user, made once and kept in the bundle (0600)')
     .option('--restart-k3s', 'restart k3s/RKE2 after registries.yaml changed (they read it only at start)')
-    .option('--mirrors', "point every runtime at the bundle's pull-through caches (default when the bundle has mirrors): dockerd's registry-mirrors for docker.io only, containerd's certs.d/UPSTREAM/hosts.toml, podman's registries.conf.d")
+    .option('--mirrors', "point every runtime at the bundle's pull-through caches (default when the bundle has mirrors): dockerd's registry-mirrors for docker.io only, containerd's certs.d/UPSTREAM/hosts.toml, podman's registries.conf.d, k3s/RKE2's registries.yaml")
     .option('--no-mirrors', "leave the nodes' mirror settings alone")
     .addHelpText('after', `
 Examples:
