@@ -5,6 +5,7 @@ import { benchRps } from './rps.js';
 import { benchTrustNode } from './trust-node.js';
 import { benchGc } from './gc.js';
 import { benchToken } from './token.js';
+import { benchMirror } from './mirror.js';
 import type { BenchRow } from './report.js';
 
 /**
@@ -21,6 +22,7 @@ const suites: [string, () => Promise<BenchRow[]>][] = [
   ['gc', () => benchGc()],
   ['images', () => benchImages()],
   ['token', () => benchToken()],
+  ['mirror', () => benchMirror()],
 ];
 
 const rows: BenchRow[] = [];
