@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CONTAINER_BUNDLE, GEN_DIR, STORES } from '../src/bundle/layout.js';
 import { prepareRootFs } from './e2e/support/lan-seed.js';
 
 /**
@@ -10,9 +11,18 @@ import { prepareRootFs } from './e2e/support/lan-seed.js';
  * tests see its trust. The listing holds each entry's type, mode, owner and content hash, so a
  * file rewritten with the same bytes passes and anything else fails the run at teardown.
  *
- * The lan's one lasting change to the machine (two login users, a sudoers line, mount points)
- * is made here first, idempotently, so it is part of "before" and the comparison stays exact.
+ * The tests' lasting changes to the machine are made here first, idempotently, so they are part
+ * of "before" and the comparison stays exact: the lan's two login users, its sudoers line and
+ * mount points, and the mount points that the native compose runner (e2e/support/compose-stack.ts)
+ * creates where a bundle's volumes land: /etc/registry-setup/{.gen,.tls,.token}, and
+ * /etc/distribution/config.yml (registry 3's config path, for a single-file mount).
  */
+async function prepareMountPoints(): Promise<void> {
+  for (const d of [GEN_DIR, STORES.certs, STORES.token]) await mkdir(join(CONTAINER_BUNDLE, d), { recursive: true });
+  await mkdir('/etc/distribution', { recursive: true });
+  await writeFile('/etc/distribution/config.yml', '', { flag: 'a' });
+}
+
 const ROOT = '/etc';
 
 export async function listTree(root: string): Promise<Map<string, string>> {
@@ -47,7 +57,7 @@ export function treeChanges(before: Map<string, string>, after: Map<string, stri
 }
 
 export default async function setup(): Promise<() => Promise<void>> {
-  if (process.getuid?.() === 0) await prepareRootFs();
+  if (process.getuid?.() === 0) await Promise.all([prepareRootFs(), prepareMountPoints()]);
   const before = await listTree(ROOT);
   return async () => {
     const changes = treeChanges(before, await listTree(ROOT));
