@@ -17,6 +17,8 @@ export const SH = {
   containerdPath: 'rs_containerd_path',
   insecureAdd: 'rs_insecure_add',
   insecureCheck: 'rs_insecure_check',
+  mirrorsAdd: 'rs_mirrors_add',
+  mirrorsCheck: 'rs_mirrors_check',
   systrust: 'rs_systrust',
   systrustCheck: 'rs_systrust_check',
   hostsAdd: 'rs_hosts_add',
@@ -24,6 +26,7 @@ export const SH = {
   undo: 'rs_undo',
   login: 'rs_login',
   k3sRestart: 'rs_k3s_restart',
+  k3sMirror: 'rs_k3s_mirror',
 } as const;
 
 /**
@@ -70,11 +73,14 @@ export type StateWord = (typeof STATES)[number];
  * an older version may have written, so a kind may be added but never renamed.
  *   dir P | file P | replaced P BACKUP | backup P | hosts LINE | insecure ADDR | daemonkey | daemonfile
  *   | dockerauth P | dockerauthold P | dockerauthkey P | dockerconfig P | rancherentry P | rancherkey P | rancherfile P
+ *   | mirror URL (an entry we added to registry-mirrors) | mirrorkey (we added registry-mirrors)
+ *   | ranchermirror P UPSTREAM | ranchermirrorkey P
  * Paths in records are node paths (never RS_ROOT-prefixed).
  */
 export const RECORD_KINDS = [
   'dir', 'file', 'replaced', 'backup', 'hosts', 'insecure', 'daemonkey', 'daemonfile',
   'dockerauth', 'dockerauthold', 'dockerauthkey', 'dockerconfig', 'rancherentry', 'rancherkey', 'rancherfile',
+  'mirror', 'mirrorkey', 'ranchermirror', 'ranchermirrorkey',
 ] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
 
@@ -87,6 +93,8 @@ export const NODE = {
   containerdConfig: '/etc/containerd/config.toml',
   podmanCerts: '/etc/containers/certs.d',
   podmanRegistries: '/etc/containers/registries.conf.d',
+  /** --mirrors for podman and CRI-O: one drop-in with every upstream; 50- sorts it after the distribution's own. */
+  podmanMirrors: '/etc/containers/registries.conf.d/50-registry-setup.conf',
   /** Debian-like system CA store (update-ca-certificates). */
   caDebian: '/usr/local/share/ca-certificates',
   /** RHEL-like system CA store (update-ca-trust). */

@@ -4,6 +4,7 @@ import { hostOfAddress, parseRegistryAddress } from '../pki/hosts.js';
 import { compactStamp } from '../pki/dates.js';
 import { isOnePemCertificate } from '../pki/inspect.js';
 import { loginLines } from './login-script.js';
+import { containerdMirrorFile, dockerCannotUse, dockerMirrorEntries, podmanMirrorsFile, type NodeMirror } from './mirror-plan.js';
 import { jsonAwkProgram, readScriptAsset } from './script-assets.js';
 import { LINE, NODE, SH, VARS } from './script-contract.js';
 import { shellCommand, shellQuote } from './shell-quote.js';
@@ -25,6 +26,8 @@ export interface TrustRequest {
   hostsEntryIp: string | null;
   /** --login / --login-generate: what every node pulls with (certs mode, trust only). */
   login?: NodeLogin | null;
+  /** --mirrors: the bundle's pull-through caches (certs mode). untrust takes back their addresses too. */
+  mirrors?: NodeMirror[];
   /** k3s/RKE2 read registries.yaml only at start: restart them only when asked. */
   restartK3s?: boolean;
   now: Date;
@@ -47,6 +50,10 @@ export interface TrustPlan extends TrustRequest {
   files: RemoteFile[];
   /** Entries for daemon.json's insecure-registries (docker, insecure mode). */
   insecure: string[];
+  /** The mirrors' own addresses: trusted like the registry's, each with its own record. */
+  mirrorAddresses: string[];
+  /** Entries for daemon.json's registry-mirrors (docker, the docker.io mirror only). */
+  dockerMirrors: string[];
   /** Names from the addresses that --hosts-entry may add to /etc/hosts. */
   hostNames: string[];
   systemTrustFile: string | null;
@@ -66,7 +73,12 @@ function isCanonicalAddress(a: string): boolean {
 }
 
 export function planTrust(req: TrustRequest): TrustPlan {
-  for (const a of req.addresses) if (!isCanonicalAddress(a)) throw new Error(`not a registry address: ${JSON.stringify(a)}`);
+  const mirrors = req.mirrors ?? [];
+  const mirrorAddresses = mirrors.map((m) => m.address);
+  for (const a of [...req.addresses, ...mirrorAddresses]) if (!isCanonicalAddress(a)) throw new Error(`not a registry address: ${JSON.stringify(a)}`);
+  // An upstream is a host[:port] too; it becomes a path and a TOML string on the node.
+  for (const m of mirrors) if (!/^[a-z0-9.-]+(:\d+)?$/.test(m.upstream)) throw new Error(`not an upstream name: ${JSON.stringify(m.upstream)}`);
+  if (mirrors.length > 0 && req.mode !== 'certs') throw new Error('mirrors go only with certs mode');
   const certs = req.mode === 'certs';
   if (certs && req.action !== 'untrust' && !(req.caPem && isOnePemCertificate(req.caPem))) {
     throw new Error('certs mode needs the CA as one PEM certificate');
@@ -74,13 +86,20 @@ export function planTrust(req: TrustRequest): TrustPlan {
   if (req.login && (req.action !== 'trust' || !certs)) throw new Error('a login goes only with trust in certs mode');
   const ca = req.caPem ?? '';
   const runtimes = req.runtimes === 'auto' ? [...RUNTIMES] : req.runtimes;
-  const files = req.addresses.flatMap((address) =>
+  const files: RemoteFile[] = [...req.addresses, ...mirrorAddresses].flatMap((address) =>
     runtimes.flatMap((runtime) => filesFor(runtime, address, certs, ca).map(([path, contents]) => ({ runtime, address, path, contents }))),
   );
+  // Each runtime's mirror settings, recorded with the mirror they name (podman's one file with the first).
+  for (const m of mirrors) {
+    if (runtimes.includes('containerd')) files.push(remoteFile('containerd', m.address, containerdMirrorFile(m)));
+  }
+  if (mirrors.length > 0 && runtimes.includes('podman')) files.push(remoteFile('podman', mirrors[0]!.address, podmanMirrorsFile(mirrors)));
   return {
     ...req,
     files,
     insecure: !certs && runtimes.includes('docker') ? req.addresses : [],
+    mirrorAddresses,
+    dockerMirrors: runtimes.includes('docker') ? dockerMirrorEntries(mirrors) : [],
     hostNames: req.hostsEntryIp ? [...new Set(req.addresses.map(hostOfAddress).filter((h) => isIP(h) === 0))] : [],
     systemTrustFile: certs && req.systemTrust ? `registry-setup-${fingerprint(ca).slice(0, 16)}.crt` : null,
     // Milliseconds: two runs within one second must not share a backup name.
@@ -101,6 +120,10 @@ function filesFor(runtime: Runtime, a: string, certs: boolean, ca: string): Arra
   const trust = certs ? `ca = "${dir}/ca.crt"` : 'skip_verify = true';
   const toml = `${written}server = "${scheme}://${a}"\n\n[host."${scheme}://${a}"]\n  capabilities = ["pull", "resolve", "push"]\n  ${trust}\n`;
   return certs ? [[`${dir}/ca.crt`, ca], [`${dir}/hosts.toml`, toml]] : [[`${dir}/hosts.toml`, toml]];
+}
+
+function remoteFile(runtime: Runtime, address: string, [path, contents]: [string, string]): RemoteFile {
+  return { runtime, address, path, contents };
 }
 
 function fingerprint(pem: string): string {
@@ -138,18 +161,22 @@ export function renderTrustScript(plan: TrustPlan, opts: RenderOptions = {}): st
   const contents = (f: RemoteFile): string => (f.contents === plan.caPem ? '"$RS_CA"' : q(f.contents));
 
   if (plan.action === 'untrust') {
-    body.push(`${SH.undo} ${shellCommand(plan.addresses)}`);
+    body.push(`${SH.undo} ${shellCommand([...plan.addresses, ...plan.mirrorAddresses])}`);
   } else {
     body.push(runtimeSetup);
-    for (const address of plan.addresses) {
+    for (const address of [...plan.addresses, ...plan.mirrorAddresses]) {
       if (plan.action === 'trust') body.push(`${SH.open} ${q(address)}`);
       for (const runtime of RUNTIMES) {
         const files = plan.files.filter((f) => f.address === address && f.runtime === runtime);
         if (files.length > 0) body.push(`if ${SH.runtimeOn} ${runtime}; then`, ...files.map((f) => `  ${fileCall} ${q(f.path)} ${contents(f)}`), 'fi');
       }
-      if (plan.login) body.push(`${SH.login} ${q(address)} "$RS_CA"`);
+      if (plan.login && plan.addresses.includes(address)) body.push(`${SH.login} ${q(address)} "$RS_CA"`);
+      body.push(...dockerMirrorCalls(plan, address));
+      const mirror = plan.mirrors?.find((m) => m.address === address);
+      // k3s and RKE2 whichever --runtime says, as --login does: their containerd is their own.
+      if (mirror && plan.action === 'trust') body.push(`${SH.k3sMirror} ${q(mirror.upstream)} ${q(address)} "$RS_CA"`);
     }
-    if (plan.login) body.push(SH.k3sRestart);
+    if (plan.login || (plan.action === 'trust' && plan.mirrorAddresses.length > 0)) body.push(SH.k3sRestart);
     if (plan.files.some((f) => f.runtime === 'containerd')) body.push(`if ${SH.runtimeOn} containerd; then ${SH.containerdPath}; fi`);
     if (plan.insecure.length > 0) {
       body.push(`if ${SH.runtimeOn} docker; then ${check ? SH.insecureCheck : SH.insecureAdd} ${shellCommand(plan.insecure)}; fi`);
@@ -162,9 +189,9 @@ export function renderTrustScript(plan: TrustPlan, opts: RenderOptions = {}): st
     }
   }
 
-  const daemon = plan.action === 'untrust' || plan.insecure.length > 0;
+  const daemon = plan.action === 'untrust' || plan.insecure.length > 0 || plan.dockerMirrors.length > 0;
   // untrust cannot know whether a login was given, so it can always take one back.
-  const login = plan.action === 'untrust' || Boolean(plan.login);
+  const login = plan.action === 'untrust' || Boolean(plan.login) || (plan.action === 'trust' && plan.mirrorAddresses.length > 0);
   return [
     `# registry-setup ${plan.action === 'untrust' ? 'untrust-node' : `trust-node${check ? ' --check' : ''}`}` +
       ` (${plan.mode} mode): ${plan.addresses.join(' ')}`,
@@ -192,4 +219,13 @@ export function renderTrustScript(plan: TrustPlan, opts: RenderOptions = {}): st
     '} </dev/null',
     '',
   ].join('\n');
+}
+
+/** dockerd's part of one mirror: registry-mirrors for docker.io's, a plain word for any other. */
+function dockerMirrorCalls(plan: TrustPlan, address: string): string[] {
+  const m = plan.mirrors?.find((x) => x.address === address);
+  if (!m || !(plan.runtimes === 'auto' || plan.runtimes.includes('docker'))) return [];
+  const entry = `https://${address}`;
+  if (plan.dockerMirrors.includes(entry)) return [`if ${SH.runtimeOn} docker; then ${plan.action === 'check' ? SH.mirrorsCheck : SH.mirrorsAdd} ${shellQuote(entry)}; fi`];
+  return plan.action === 'trust' ? [`if ${SH.runtimeOn} docker; then ${SH.say} ${shellQuote(`${LINE.warn} ${dockerCannotUse(m)}`)}; fi`] : [];
 }

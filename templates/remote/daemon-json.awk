@@ -1,4 +1,5 @@
-# Edits `insecure-registries` in /etc/docker/daemon.json ON THE NODE, where neither jq nor
+# Edits one list of strings in /etc/docker/daemon.json ON THE NODE (`insecure-registries`, or
+# `registry-mirrors` for --mirrors), where neither jq nor
 # python can be assumed. It runs after json-lib.awk, which reads and validates the document.
 #
 # It validates the whole document as strictly as dockerd (Go's encoding/json) does, then
@@ -9,17 +10,18 @@
 # ignored), so "insecure\u002dregistries" is the key and "a\u003a1" the entry a:1. An empty or
 # blank file counts as {}, as dockerd 23+ reads it.
 #
-# Variables: op=add|remove|check, want="A B" (addresses; they hold no spaces or quotes),
+# Variables: key=the list's name (default insecure-registries),
+# op=add|remove|check, want="A B" (addresses or URLs; they hold no spaces or quotes),
 # out=PATH (add/remove write the new document there), dropkey=1 (remove: also drop a key
 # that ends up empty, because we added it).
 # Stdout: `added A`, `key` (the key was added), `removed A`, `empty` (no member left),
 # `present A` (check), `error TEXT`.
 # Exit: 0 new document written (or check done), 3 nothing to change, 4 not valid JSON,
-# 5 insecure-registries is not a list of strings.
+# 5 the list is not a list of strings.
 #
 END {
   parse(); nw = split(want, W, " ")
-  if (irtype == "other" || irbad) { print "error insecure-registries is not a list of strings"; exit 5 }
+  if (irtype == "other" || irbad) { print "error " key " is not a list of strings"; exit 5 }
   if (op == "check") { for (i = 1; i <= nw; i++) if (inir(W[i])) print "present " W[i]; exit 0 }
   if (op == "add") add()
   if (op == "remove") remove()
@@ -27,9 +29,10 @@ END {
 }
 # Go matches keys without regard to case, so dockerd would read either spelling.
 # (dockerd 20.10 then refuses any spelling but its flag's name; ours is to add no second key.)
+BEGIN { if (key == "") key = "insecure-registries" }
 function member(k, m) {
-  if (tolower(k) != "insecure-registries") return 0
-  if (irm) { bad("insecure-registries appears twice"); return 1 }
+  if (tolower(k) != key) return 0
+  if (irm) { bad(key " appears twice"); return 1 }
   irm = m
   if (substr(s, p, 1) == "[") irlist(); else { irtype = "other"; value(1) }
   return 1
@@ -43,7 +46,7 @@ function irlist(   c) {
     if (err) return
     EE[ne] = p; ws(); c = substr(s, p, 1)
     if (c == "]") { ic = p; p++; return }
-    if (c != ",") return bad("expected , or ] in insecure-registries")
+    if (c != ",") return bad("expected , or ] in " key)
     p++
   }
 }
@@ -61,7 +64,7 @@ function add(   i, k, list, ins, sep) {
   for (i = 1; i <= k; i++) list = list (i > 1 ? ", " : "") "\"" ADD[i] "\""
   if (irm) splice(io + 1, io + 1, list)
   print "key"
-  list = "\"insecure-registries\": [" list "]"
+  list = "\"" key "\": [" list "]"
   if (blank) splice(1, 1, "{" list "}")
   if (!nm) splice(ob + 1, ob + 1, list)
   splice(MV[nm], MV[nm], sepfor(ob, MK[1], nm > 1 ? MV[nm - 1] : 0, MK[nm]) list)

@@ -6,7 +6,8 @@
 # through the environment of that one process (rs_edit), never through argv.
 # Records, beside trust's: dockerauth P (we added the entry), dockerauthold P (we replaced one;
 # its text is in RECORDS/ADDR.auth-old), dockerauthkey P (we added `auths`), dockerconfig P (we
-# created the file), rancherentry P, rancherkey P (we added `configs:`), rancherfile P (we created it).
+# created the file), rancherentry P, rancherkey P (we added `configs:`), rancherfile P (we created it);
+# --mirrors: ranchermirror P UPSTREAM (our mirrors."UPSTREAM"), ranchermirrorkey P (we added `mirrors:`).
 RS_KCH=
 # Root's home, where the docker CLI run as root reads its config (sudo may keep another HOME).
 rs_cjhome() {
@@ -56,21 +57,38 @@ rs_docker_auth() {
   mv -f "$RS_CJ.rs-$$" "$RS_CJ"
   if rs_has_line replaced; then rs_say "change replaced the login for $1 in $RS_CJN"; else rs_say "change added a login for $1 to $RS_CJN"; fi
 }
-# rs_k3s_auth ADDR CA DIR (a node path): the CA beside registries.yaml, then the entry.
+# rs_k3s_auth ADDR CA DIR [AUTH] (DIR a node path): the CA beside registries.yaml, then the
+# entry configs."ADDR" (with the login unless AUTH is 0: a mirror takes none).
 rs_k3s_auth() {
-  rs_kca=$3/registry-setup/$1/ca.crt rs_kf=$3/registries.yaml rs_kn=0
+  rs_kca=$3/registry-setup/$1/ca.crt rs_kf=$3/registries.yaml
   rs_put "$rs_kca" "$2"
+  rs_k3s_edit "$rs_kf" rancherentry rancherkey -v key="$1" -v ca="$rs_kca" -v auth="${4-1}" || return 0
+  if [ "${4-1}" = 0 ]; then rs_say "change set the CA for $1 in $rs_kf"; else rs_say "change set the login and CA for $1 in $rs_kf"; fi
+}
+# rs_k3s_mirror UPSTREAM MIRROR CA: --mirrors on a k3s/RKE2 node, after rs_open MIRROR.
+rs_k3s_mirror() {
+  for rs_k in k3s rke2; do
+    [ -d "$RS_ROOT/etc/rancher/$rs_k" ] || continue
+    rs_k3s_auth "$2" "$3" "/etc/rancher/$rs_k" 0
+    rs_k3s_edit "/etc/rancher/$rs_k/registries.yaml" "ranchermirror" ranchermirrorkey -v key="$1" -v section=mirrors -v endpoint="https://$2" -v ca= -v auth=0 || continue
+    rs_say "change set the mirror of $1 to https://$2 in /etc/rancher/$rs_k/registries.yaml"
+  done
+}
+# rs_k3s_edit P ENTRYKIND KEYKIND AWKVARS...: one registries.yaml edit, recorded; 1 when nothing changed.
+# The entry's record names the file, and for a mirror also its upstream (the awk's key).
+rs_k3s_edit() {
+  rs_kf=$1 rs_ke=$2 rs_kk=$3 rs_kn=0; shift 3
   rs_src=$RS_ROOT$rs_kf
   [ -e "$rs_src" ] || { rs_kn=1; rs_src=/dev/null; }
-  rs_edit "$rs_src" "$rs_kf" "$RS_ROOT$rs_kf.rs-$$" awk -v op=add -v key="$1" -v ca="$rs_kca" -v out="$RS_ROOT$rs_kf.rs-$$" -v dropkey=0 "$RS_KYAWK" "$rs_src"
-  [ "$RS_ST" = 0 ] || return 0
-  rs_has "rancherentry $rs_kf" || rs_note "rancherentry $rs_kf"
-  ! rs_has_line key || rs_note "rancherkey $rs_kf"
+  rs_edit "$rs_src" "$rs_kf" "$RS_ROOT$rs_kf.rs-$$" awk -v op=add "$@" -v out="$RS_ROOT$rs_kf.rs-$$" -v dropkey=0 "$RS_KYAWK" "$rs_src"
+  [ "$RS_ST" = 0 ] || return 1
+  case $rs_ke in ranchermirror) rs_ke="$rs_ke $rs_kf ${2#key=}" ;; *) rs_ke="$rs_ke $rs_kf" ;; esac
+  rs_has "$rs_ke" || rs_note "$rs_ke"
+  ! rs_has_line key || rs_note "$rs_kk $rs_kf"
   if [ "$rs_kn" = 1 ]; then rs_note "rancherfile $rs_kf"
   else rs_backup "$rs_kf"; rs_adopt "$rs_src" "$RS_ROOT$rs_kf.rs-$$"; fi
   mv -f "$RS_ROOT$rs_kf.rs-$$" "$RS_ROOT$rs_kf"
-  rs_say "change set the login and CA for $1 in $rs_kf"
-  RS_KCH="$RS_KCH ${3##*/}"
+  rs_kd=${rs_kf%/registries.yaml}; RS_KCH="$RS_KCH ${rs_kd##*/}"
 }
 # After every address: k3s and RKE2 read registries.yaml only when they start.
 rs_k3s_restart() {
@@ -95,7 +113,8 @@ rs_login_undo() {
       case $rs_x in
         "dockerauth "*) rs_cj_undo "$rs_a" "${rs_x#dockerauth }" ;;
         "dockerauthold "*) rs_cj_undo "$rs_a" "${rs_x#dockerauthold }" ;;
-        "rancherentry "*) rs_ky_undo "$rs_a" "${rs_x#rancherentry }" ;;
+        "rancherentry "*) rs_ky_undo "$rs_a" "${rs_x#rancherentry }" configs "$RS_YK" ;;
+        "ranchermirror "*) rs_x=${rs_x#ranchermirror }; rs_ky_undo "${rs_x#* }" "${rs_x%% *}" mirrors "$RS_YMK" ;;
       esac
     done
     IFS=$RS_IFS
@@ -114,10 +133,11 @@ rs_cj_undo() {
   rs_adopt "$rs_f" "$rs_f.rs-$$"; mv -f "$rs_f.rs-$$" "$rs_f"
   if [ "$rs_op" = restore ]; then rs_say "change put back the earlier login for $1 in $2"; else rs_say "change removed the login for $1 from $2"; fi
 }
+# rs_ky_undo KEY P SECTION DROPKEY
 rs_ky_undo() {
   rs_f=$RS_ROOT$2
   [ -e "$rs_f" ] || return 0
-  rs_edit "$rs_f" "$2" "$rs_f.rs-$$" awk -v op=remove -v key="$1" -v out="$rs_f.rs-$$" -v dropkey="$RS_YK" "$RS_KYAWK" "$rs_f"
+  rs_edit "$rs_f" "$2" "$rs_f.rs-$$" awk -v op=remove -v key="$1" -v section="$3" -v out="$rs_f.rs-$$" -v dropkey="$4" "$RS_KYAWK" "$rs_f"
   [ "$RS_ST" = 0 ] || return 0
   RS_KCH="$RS_KCH x"
   if rs_has_line empty && [ "$RS_YF" = 1 ]; then rm -f "$rs_f" "$rs_f.rs-$$"; rs_say "change removed $2"; return 0; fi

@@ -16,18 +16,21 @@ rs_hosts_drop() {
   rs_say "change removed the line $1 from $RS_HOSTS"
 }
 rs_undo() {
-  rs_all=; rs_ins=; RS_DK=0; RS_DF=0; RS_SYS=0; RS_CK=0; RS_CF=0; RS_YK=0; RS_YF=0
+  rs_all=; rs_ins=; rs_mir=; rs_mk=0; RS_DK=0; RS_DF=0; RS_SYS=0; RS_CK=0; RS_CF=0; RS_YK=0; RS_YF=0; RS_YMK=0
   for rs_a in "$@"; do if rs_read "$RS_DB/$rs_a.list"; then rs_all="$rs_all$RS_R"; fi; done
   [ -n "$rs_all" ] || return 0
   rs_rev=; IFS=$RS_NL
   for rs_x in $rs_all; do
     rs_rev="$rs_x$RS_NL$rs_rev"
     case $rs_x in "insecure "*) rs_ins="$rs_ins ${rs_x#insecure }" ;; daemonkey) RS_DK=1 ;; daemonfile) RS_DF=1 ;; esac
+    case $rs_x in "mirror "*) rs_mir="$rs_mir ${rs_x#mirror }" ;; mirrorkey) rs_mk=1 ;; esac
     # Whether a key or file we added may go once it is empty, whichever address's record says so.
-    case $rs_x in "dockerauthkey "*) RS_CK=1 ;; "dockerconfig "*) RS_CF=1 ;; "rancherkey "*) RS_YK=1 ;; "rancherfile "*) RS_YF=1 ;; esac
+    case $rs_x in "dockerauthkey "*) RS_CK=1 ;; "dockerconfig "*) RS_CF=1 ;; "rancherkey "*) RS_YK=1 ;; "ranchermirrorkey "*) RS_YMK=1 ;; "rancherfile "*) RS_YF=1 ;; esac
   done
   IFS=$RS_IFS
   [ -z "$rs_ins" ] || rs_insecure_remove $rs_ins
+  # dockerd keeps mirrors whose key is deleted: rs_list_remove reloads with the shortened list first.
+  if [ -n "$rs_mir" ]; then RS_DK=$rs_mk; rs_mirrors_remove $rs_mir; fi
   rs_login_undo "$@"
   IFS=$RS_NL
   for rs_x in $rs_rev; do

@@ -65,6 +65,22 @@ describe.skipIf(!canRunPeers(peers))('a lan of two docker nodes', () => {
     expect(existsSync('/etc/docker/certs.d/only-n1')).toBe(false);
   });
 
+  it('gives each node its own copy of every runtime\'s files, seeded as a fresh install has them', async () => {
+    const [n1, n2] = lan.nodes as [Lan['nodes'][0], Lan['nodes'][0]];
+    // podman runs at all only with policy.json; registries.conf is the package's own.
+    for (const node of lan.nodes) {
+      expect(await node.readFile('/etc/containers/policy.json')).toMatch(/insecureAcceptAnything/);
+      expect(await node.readFile('/etc/containers/registries.conf')).toBeTruthy();
+    }
+    for (const dir of ['/etc/containers/certs.d', '/etc/containers/registries.conf.d', '/etc/containerd/certs.d', '/etc/rancher/k3s', '/root/.docker', '/var/lib/containers']) {
+      const probe = `${dir}/only-n1`;
+      expect(await lan.ssh('root', n1, `mkdir -p ${probe}`)).toMatchObject({ exitCode: 0 });
+      expect((await n1.exec(`test -d ${probe}`)).exitCode).toBe(0);
+      expect((await n2.exec(`test -e ${probe}`)).exitCode, `${dir} is shared with n2`).not.toBe(0);
+      expect(existsSync(probe), `${dir} is the machine's`).toBe(false);
+    }
+  });
+
   it('reaches a server on the admin host from every node', async () => {
     const server: Server = createServer((_req, res) => res.end('admin-host'));
     await new Promise<void>((resolve) => server.listen(0, ADMIN_IP, resolve));

@@ -45,6 +45,21 @@ describe('resolveTrustOptions', () => {
     expect(r.concurrency).toBe(16);
   });
 
+  it('takes the bundle\'s mirrors by default, at its main address, and none with --no-mirrors', () => {
+    const mirrors = [{ upstream: 'docker.io', url: 'https://registry-1.docker.io', port: 5010 }, { upstream: 'ghcr.io', url: 'https://ghcr.io', port: 5011 }];
+    expect(resolve(['n1']).request.mirrors).toEqual([]);
+    expect(() => resolve(['n1'], { mirrors: true })).toThrow(/^--mirrors: the bundle has no mirrors/);
+    // untrust-node's commander default for --no-mirrors: mirrors true, even for a bundle with none.
+    expect(resolve(['n1'], { mirrors: true }, 'untrust').request.mirrors).toEqual([]);
+    writeBundle(state({ mirrors }));
+    const want = [{ upstream: 'docker.io', address: '10.0.0.5:5010' }, { upstream: 'ghcr.io', address: '10.0.0.5:5011' }];
+    expect(resolve(['n1']).request.mirrors).toEqual(want);
+    expect(resolve(['n1'], {}, 'untrust').request.mirrors).toEqual(want);
+    expect(resolve(['n1'], { mirrors: false }, 'untrust').request.mirrors).toEqual([]);
+    expect(resolve(['n1'], { mirrors: false }).request.mirrors).toEqual([]);
+    expect(() => resolve(['n1'], { mirrors: true, mode: 'insecure' })).toThrow(/^--mirrors: .*needs --mode certs/);
+  });
+
   it('follows an insecure bundle, drops :443, and reads the CA only when needed', () => {
     writeBundle(state({ mode: 'insecure', port: 443, hosts: ['reg.lan'] }));
     expect(resolve(['n1']).request).toMatchObject({ mode: 'insecure', addresses: ['reg.lan'], caPem: null });

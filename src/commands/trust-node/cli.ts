@@ -34,16 +34,20 @@ export function registerTrustNode(program: Command): void {
     .option('--password-stdin', 'read the --login password from stdin (without it, a terminal asks)')
     .option('--login-generate', 'log nodes in as the bundle\'s node user, made once and kept in the bundle (0600)')
     .option('--restart-k3s', 'restart k3s/RKE2 after registries.yaml changed (they read it only at start)')
+    .option('--mirrors', "point every runtime at the bundle's pull-through caches (default when the bundle has mirrors): dockerd's registry-mirrors for docker.io only, containerd's certs.d/UPSTREAM/hosts.toml, podman's registries.conf.d, k3s/RKE2's registries.yaml")
+    .option('--no-mirrors', "leave the nodes' mirror settings alone")
     .addHelpText('after', `
 Examples:
   $ registry-setup trust-node --dir ./registry root@10.0.0.11 admin@10.0.0.12 ssh://root@[fd00::13]:2222
   $ registry-setup trust-node --inventory nodes.txt --identity ~/.ssh/fleet --concurrency 50
   $ registry-setup trust-node --inventory nodes.txt --check --json
   $ registry-setup trust-node --inventory nodes.txt --login-generate      # nodes pull with no docker login
-  $ printf '%s' "$PASS" | registry-setup trust-node --login puller --password-stdin root@10.0.0.11`)
+  $ printf '%s' "$PASS" | registry-setup trust-node --login puller --password-stdin root@10.0.0.11
+  $ registry-setup trust-node --inventory nodes.txt --no-mirrors          # the registry only, not its mirrors`)
     .action(async (hosts: string[], opts) => (await import('./index.js')).trustNode(hosts, opts));
 
   withFleetFlags(program.command('untrust-node').description('remove exactly what trust-node added on these nodes, and nothing else'))
+    .option('--no-mirrors', "leave what trust-node set up for the bundle's mirrors")
     .option('--restart-k3s', 'restart k3s/RKE2 after registries.yaml changed (they read it only at start)')
     .action(async (hosts: string[], opts) => (await import('./index.js')).untrustNode(hosts, opts));
 }

@@ -53,7 +53,7 @@ async function runTrustCommand(action: TrustAction, hosts: string[], flags: Trus
   const notTrusted = results.filter((r) => r.result === 'untrusted' || r.result === 'partial');
 
   if (out.isJson) {
-    out.json({ action, mode: plan.mode, registries: plan.addresses, ...(plan.login && { login: plan.login.user }), ok: failed.length + notTrusted.length === 0, hosts: results });
+    out.json({ action, mode: plan.mode, registries: plan.addresses, mirrors: plan.mirrors ?? [], ...(plan.login && { login: plan.login.user }), ok: failed.length + notTrusted.length === 0, hosts: results });
   } else {
     out.print(formatResultTable(results));
     for (const r of results) for (const w of r.warnings) out.warn(`${r.host}: ${w}`);
@@ -96,7 +96,7 @@ function printDryRun(out: Output, resolved: ResolvedTrust, plan: TrustPlan, scri
   const hosts = resolved.targets.map((t) => ({ host: t.label, ssh: ['ssh', ...buildSshArgs(t, resolved.ssh)], script }));
   if (out.isJson) {
     const expected = plan.files.map(({ runtime, address, path }) => ({ runtime, address, path }));
-    return out.json({ action: plan.action, mode: plan.mode, registries: plan.addresses, files: expected, insecure: plan.insecure, hosts });
+    return out.json({ action: plan.action, mode: plan.mode, registries: plan.addresses, mirrors: plan.mirrors ?? [], files: expected, insecure: plan.insecure, registryMirrors: plan.dockerMirrors, hosts });
   }
   for (const h of hosts) {
     out.print(`# ===== ${h.host}: ${shellCommand(h.ssh)} <<'SCRIPT'`);

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { FailError, UsageError } from '../../errors.js';
 import { BUNDLE_FILES, type BundleState } from '../../bundle/state.js';
 import { readBundleState } from '../../bundle/read-state.js';
-import { dialableHosts, parseRegistryAddress, registryAddress } from '../../pki/hosts.js';
+import { dialableHosts, mainAddress, parseRegistryAddress, registryAddress } from '../../pki/hosts.js';
+import type { NodeMirror } from '../../remote/mirror-plan.js';
 import { isOnePemCertificate } from '../../pki/inspect.js';
 import { parseChoice, parseDir, parseIntFlag, parsePort } from '../../options/values.js';
 import { resolveLoginChoice, type LoginChoice } from '../node-login.js';
@@ -34,6 +35,8 @@ export interface TrustNodeFlags {
   passwordStdin?: boolean;
   loginGenerate?: boolean;
   restartK3s?: boolean;
+  /** --mirrors / --no-mirrors; undefined: on when the bundle has mirrors. */
+  mirrors?: boolean;
 }
 
 export interface ResolvedTrust {
@@ -60,7 +63,7 @@ export function resolveTrustOptions(action: TrustAction, hosts: string[], flags:
   const concurrency = parseIntFlag(flags.concurrency, '--concurrency', 1, 1024);
   const explicitMode = flags.mode === undefined ? undefined : parseChoice<NodeMode>(flags.mode, '--mode', ['certs', 'insecure']);
   // --registry with an explicit insecure mode (or untrust) needs nothing from a bundle.
-  const needsBundle = !flags.registry?.length || (action !== 'untrust' && explicitMode !== 'insecure') || (Boolean(flags.hostsEntry) && flags.hostsIp === undefined);
+  const needsBundle = !flags.registry?.length || (action !== 'untrust' && explicitMode !== 'insecure') || (Boolean(flags.hostsEntry) && flags.hostsIp === undefined) || (action !== 'untrust' && flags.mirrors === true);
   const state = needsBundle ? (deps.readBundle ?? readBundleState)(flags.dir) : null;
   const mode: NodeMode = explicitMode ?? (state?.mode === 'insecure' ? 'insecure' : 'certs');
 
@@ -83,6 +86,7 @@ export function resolveTrustOptions(action: TrustAction, hosts: string[], flags:
       runtimes: resolveRuntimes(flags.runtime),
       systemTrust: Boolean(flags.systemTrust),
       hostsEntryIp: flags.hostsEntry ? resolveHostsIp(flags.hostsIp, state) : null,
+      mirrors: resolveMirrors(action === 'untrust' && flags.mirrors !== false ? undefined : flags.mirrors, state, mode),
       restartK3s: Boolean(flags.restartK3s),
       now: deps.now,
     },
@@ -159,4 +163,21 @@ function resolveHostsIp(flag: string | undefined, state: BundleState | null): st
   const ip = state?.hosts.map((h) => h.replace(/^\[(.*)\]$/, '$1')).find((h) => isIP(h) !== 0);
   if (!ip) throw new UsageError('--hosts-entry needs an IP: the bundle has no IP host, so pass --hosts-ip IP');
   return ip;
+}
+
+/**
+ * --mirrors (default: on when the bundle has mirrors). A mirror answers at the bundle's main
+ * address on its own port, with the bundle's certificate, so it needs certs mode. untrust-node
+ * takes the same list, so that it undoes what a trust with mirrors recorded; it has only
+ * --no-mirrors, which commander turns into `mirrors: true` when absent: "whatever the bundle has".
+ */
+function resolveMirrors(flag: boolean | undefined, state: BundleState | null, mode: NodeMode): NodeMirror[] {
+  const records = state?.mirrors ?? [];
+  if (flag === true && records.length === 0) throw new UsageError('--mirrors: the bundle has no mirrors (add one with registry-setup mirror add UPSTREAM)');
+  if (flag === false || records.length === 0) return [];
+  if (mode !== 'certs') {
+    if (flag === true) throw new UsageError('--mirrors: a mirror serves the bundle\'s certificate, so it needs --mode certs');
+    return [];
+  }
+  return records.map((m) => ({ upstream: m.upstream, address: mainAddress(state!.hosts, m.port) }));
 }

@@ -3,6 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { alive, killQuietly, waitUntil } from './lan-net.js';
+import { NODE_PRIVATE_DIRS, seedNodeEtc } from './lan-seed.js';
 import { waitForPort } from './net.js';
 
 export interface ExecResult {
@@ -62,7 +63,8 @@ export class LanNode {
   /** Writes the node dir (config, host key) and returns the public host key line "type base64". */
   async prepare(): Promise<string> {
     const d = this.dir;
-    await Promise.all(['etc-docker', 'var-lib-docker', 'var-lib-containerd', 'var-lib-registry-setup', 'root-home', 'etc-rancher'].map((s) => mkdir(join(d, s), { mode: s === 'root-home' ? 0o700 : 0o755 })));
+    await Promise.all(NODE_PRIVATE_DIRS.map(({ dir }) => mkdir(join(d, dir), { mode: dir === 'root-home' ? 0o700 : 0o755 })));
+    await seedNodeEtc(d);
     if (this.p.spec.rancher) await mkdir(join(d, 'etc-rancher', this.p.spec.rancher));
     if (this.p.spec.dockerConfig !== undefined) {
       await mkdir(join(d, 'root-home/.docker'), { mode: 0o700 });
@@ -107,14 +109,9 @@ export class LanNode {
     const script = [
       'set -e',
       `exec >${d('node.log')} 2>&1`,
-      `mount --bind ${d('etc-docker')} /etc/docker`,
-      `mount --bind ${d('var-lib-docker')} /var/lib/docker`,
-      `mount --bind ${d('var-lib-containerd')} /var/lib/containerd`,
-      // trust-node's records of what it changed on this node
-      `mount --bind ${d('var-lib-registry-setup')} /var/lib/registry-setup`,
-      // Root's own home (docker client config) and /etc/rancher (k3s, RKE2): never the machine's.
-      `mount --bind ${d('root-home')} /root`,
-      `mount --bind ${d('etc-rancher')} /etc/rancher`,
+      // Every runtime's config, trust-node's records, root's home (docker client config), the
+      // runtimes' data: each node's own, never the machine's (see lan-seed.ts).
+      ...NODE_PRIVATE_DIRS.map(({ dir, at }) => `mount --bind ${d(dir)} ${at}`),
       // Own /run: own docker.pid, docker.sock and sshd pid.
       'mount -t tmpfs tmpfs /run && mkdir -p /run/sshd',
       `dockerd ${flags} >${d('dockerd.log')} 2>&1 &`,

@@ -4,19 +4,18 @@
  * with its own dockerd, /etc/docker and sshd. Needs root. Addresses are fixed, so only
  * one lan runs at a time (vitest runs e2e files one by one).
  */
-import { chmod, mkdir, mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import { ADMIN_IP, checkNames, createNetwork, killQuietly, netnsName, nodeIp, removeNetwork, tempPrefix } from './lan-net.js';
 import { LanNode, type ExecResult, type NodeSpec } from './lan-node.js';
+import { NOSUDO_USER, SUDO_USER, prepareRootFs } from './lan-seed.js';
 
 export { ADMIN_IP, LanNode, type ExecResult, type NodeSpec };
 export { DEFAULT_DAEMON_CONFIG } from './lan-node.js';
 
-/** Login users besides root, made on the shared root fs (this is a test machine). */
-export const SUDO_USER = 'rs-sudo';
-export const NOSUDO_USER = 'rs-nosudo';
+export { NOSUDO_USER, SUDO_USER };
 
 export interface LanOptions {
   nodes: number;
@@ -140,23 +139,5 @@ export async function createLan(options: LanOptions): Promise<Lan> {
   } catch (e) {
     await lan.destroy();
     throw e;
-  }
-}
-
-/** Mount points for the nodes' bind mounts, and the two login users. Idempotent. */
-async function prepareRootFs(): Promise<void> {
-  await Promise.all(['/etc/docker', '/var/lib/docker', '/var/lib/containerd', '/var/lib/registry-setup', '/etc/rancher'].map((d) => mkdir(d, { recursive: true })));
-  for (const user of [SUDO_USER, NOSUDO_USER]) {
-    if ((await execa('id', ['-u', user], { reject: false })).exitCode !== 0) {
-      // '*' rather than useradd's locked '!': sshd without PAM refuses locked accounts even for keys.
-      await execa('useradd', ['-m', '-s', '/bin/bash', '-p', '*', user]);
-    }
-  }
-  const sudoers = `${SUDO_USER} ALL=(ALL:ALL) NOPASSWD: ALL\n`;
-  const path = `/etc/sudoers.d/${SUDO_USER}`;
-  if ((await readFile(path, 'utf8').catch(() => '')) !== sudoers) {
-    // sudo skips names with a dot, so the temp file is never read half-written.
-    await writeFile(`${path}.tmp`, sudoers, { mode: 0o440 });
-    await rename(`${path}.tmp`, path);
   }
 }

@@ -37,12 +37,12 @@ function dockerdSees(doc: string): string[] | string {
 
 interface AwkRun { status: number | null; report: string[]; output: string | null }
 let seq = 0;
-function runAwk(awk: string[], doc: string, op: string, want: string[], dropkey = false): AwkRun {
+function runAwk(awk: string[], doc: string, op: string, want: string[], dropkey = false, key = ''): AwkRun {
   const input = join(dir, `in-${++seq}.json`);
   const out = join(dir, `out-${seq}.json`);
   writeFileSync(input, doc);
   const [cmd, ...pre] = awk;
-  const r = spawnSync(cmd!, [...pre, '-v', `op=${op}`, '-v', `want=${want.join(' ')}`, '-v', `out=${out}`, '-v', `dropkey=${dropkey ? 1 : 0}`, PROGRAM, input], {
+  const r = spawnSync(cmd!, [...pre, '-v', `op=${op}`, '-v', `want=${want.join(' ')}`, '-v', `out=${out}`, '-v', `dropkey=${dropkey ? 1 : 0}`, '-v', `key=${key}`, PROGRAM, input], {
     encoding: 'utf8',
     env: { ...process.env, LC_ALL: 'C' },
   });
@@ -115,6 +115,18 @@ describe.each(AWKS)('daemon-json.awk under %s', (name, awk) => {
     const r = runAwk(awk, added.output!, 'remove', ours, added.report.includes('key'));
     expect(r.status).toBe(0);
     expect(r.output).toBe(doc);
+  });
+
+  it('edits registry-mirrors with key=, leaving insecure-registries alone, and a removal is the exact inverse', () => {
+    const doc = '{\n  "insecure-registries": ["a:1"],\n  "log-level": "warn"\n}\n';
+    const added = runAwk(awk, doc, 'add', ['https://m:5010'], false, 'registry-mirrors');
+    expect(added).toMatchObject({ status: 0, report: ['added https://m:5010', 'key'] });
+    expect(JSON.parse(added.output!)).toEqual({ 'insecure-registries': ['a:1'], 'log-level': 'warn', 'registry-mirrors': ['https://m:5010'] });
+    expect(runAwk(awk, added.output!, 'check', ['https://m:5010', 'a:1'], false, 'registry-mirrors').report).toEqual(['present https://m:5010']);
+    // untrust first reloads dockerd with an empty list (it keeps mirrors whose key is gone), then drops the key.
+    expect(JSON.parse(runAwk(awk, added.output!, 'remove', ['https://m:5010'], false, 'registry-mirrors').output!)['registry-mirrors']).toEqual([]);
+    expect(runAwk(awk, added.output!, 'remove', ['https://m:5010'], true, 'registry-mirrors').output).toBe(doc);
+    expect(runAwk(awk, '{"registry-mirrors": "https://x"}', 'add', ['https://m:5010'], false, 'registry-mirrors')).toMatchObject({ status: 5, report: ['error registry-mirrors is not a list of strings'] });
   });
 
   it('changes nothing when every entry is there (exit 3, no file written)', () => {

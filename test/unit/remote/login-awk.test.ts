@@ -113,6 +113,26 @@ describe.each(AWKS)('registries-yaml.awk under %s', (_name, awk) => {
     expect(removed.output).toBe(back);
   });
 
+  const mirror = (d: string | null, op: string, key: string, dropkey = '0') => runAwk(awk, KY, d, { op, key, section: 'mirrors', endpoint: 'https://10.0.0.5:5010', ca: '', auth: '0', dropkey }, env);
+  // The table's `mirrors: {}` is flow style, which the awk never edits (tested below).
+  it.each(YAML_TABLE.filter(([, doc]) => !doc?.includes('mirrors: {}')))('adds a mirror (section=mirrors) to %s beside every other entry, and removes it again', (_what, doc) => {
+    const before = doc === null ? {} : (parseYaml(doc) ?? {});
+    const added = mirror(doc, 'add', 'ghcr.io');
+    expect(added.status, added.report.join('\n')).toBe(0);
+    const parsed = parseYaml(added.output!);
+    expect(parsed.mirrors).toEqual({ ...before.mirrors, 'ghcr.io': { endpoint: ['https://10.0.0.5:5010'] } });
+    expect(parsed.configs).toEqual(before.configs);
+    expect(mirror(added.output!, 'add', 'ghcr.io')).toMatchObject({ status: 3 });
+    const removed = mirror(added.output!, 'remove', 'ghcr.io', added.report.includes('key') ? '1' : '0');
+    const back = doc === null ? '' : doc.endsWith('\n') || doc === '' ? doc : `${doc}\n`;
+    expect(removed.output).toBe(back);
+  });
+
+  it('refuses a mirror in flow style, or one for an upstream it did not write, and writes nothing', () => {
+    expect(mirror('mirrors: {}\n', 'add', 'ghcr.io')).toMatchObject({ status: 4, report: ['error mirrors is not a block mapping (line 1)'], output: null });
+    expect(mirror('mirrors:\n  docker.io:\n    endpoint: ["https://m"]\n', 'add', 'docker.io')).toMatchObject({ status: 5, output: null });
+  });
+
   it.each(YAML_BAD)('refuses %s and writes nothing', (_what, doc, status, error) => {
     const r = ky(doc, 'add');
     expect(r.status).toBe(status);

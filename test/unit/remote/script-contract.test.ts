@@ -28,6 +28,8 @@ const VARIANTS: TrustRequest[] = [
   { ...base, action: 'check', mode: 'insecure', caPem: null, systemTrust: false },
   { ...base, action: 'untrust', caPem: null },
   { ...base, login: { user: 'node', password: 'secret' }, restartK3s: true },
+  { ...base, mirrors: [{ upstream: 'docker.io', address: '10.0.0.5:5010' }, { upstream: 'ghcr.io', address: '10.0.0.5:5011' }] },
+  { ...base, action: 'check', mirrors: [{ upstream: 'docker.io', address: '10.0.0.5:5010' }] },
 ];
 /** The calls the renderer wrote, after the fixed library. */
 const bodies = VARIANTS.map((r) => {
@@ -48,10 +50,15 @@ describe('the script contract', () => {
   });
 
   it('knows every record kind the shell writes, and untrust reads each of them', () => {
-    const written = new Set(all(/\brs_note "?([a-z]+)/g, LIB));
+    // rs_list_use names the kinds of dockerd's two lists, which rs_list_add writes through variables.
+    const written = new Set([
+      ...all(/\brs_note "?([a-z]+)/g, LIB), ...all(/\bRS_D(?:K?REC)=([a-z]+)/g, LIB),
+      // rs_k3s_edit notes the two kinds it is given.
+      ...[...LIB.matchAll(/\brs_k3s_edit "[^"]*" "?([a-z]+)"? ([a-z]+)/g)].flatMap((m) => [m[1]!, m[2]!]),
+    ]);
     expect([...written].sort()).toEqual([...RECORD_KINDS].sort());
     const undo = code(`${readScriptAsset('undo-lib.sh')}\n${readScriptAsset('login-lib.sh')}`);
-    const read = new Set([...all(/"([a-z]+) "\*\)/g, undo), ...all(/\s([a-z]+)\) RS_D[KF]=1/g, undo)]);
+    const read = new Set([...all(/"([a-z]+) "\*\)/g, undo), ...all(/\s([a-z]+)\) (?:RS_D[KF]|rs_mk)=1/g, undo), ...all(/"([a-z]+) "\*\) RS_Y\w+=1/g, undo)]);
     expect(RECORD_KINDS.filter((k) => !read.has(k))).toEqual([]);
   });
 

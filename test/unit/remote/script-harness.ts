@@ -55,13 +55,18 @@ export function makeNode(): FakeNode {
   stub('getent', `[ "$1" = hosts ] && [ -f ${q(join(node.root, 'etc/hosts'))} ] || exit 2
 while read -r ip names; do for n in $names; do [ "$n" = "$2" ] && { echo "$ip $n"; exit 0; }; done; done < ${q(join(node.root, 'etc/hosts'))}
 exit 2`);
-  stub('docker', `${running} || exit 1\n[ "$1" = info ] && cat ${q(join(node.state, 'listed'))} 2>/dev/null\nexit 0`);
+  // `docker info` answers the format it is asked: mirrors (as dockerd shows them, with a final slash) or insecure entries.
+  stub('docker', `${running} || exit 1
+case "$*" in *Mirrors*) cat ${q(join(node.state, 'mirrors'))} 2>/dev/null; exit 0 ;; esac
+[ "$1" = info ] && cat ${q(join(node.state, 'listed'))} 2>/dev/null\nexit 0`);
   // A reload re-reads daemon.json (as dockerd does on SIGHUP); a file it cannot parse changes nothing.
   writeFileSync(join(dir, 'reload.cjs'), `const fs = require('fs');
-let list = [];
-try { list = JSON.parse(fs.readFileSync(${JSON.stringify(join(node.root, 'etc/docker/daemon.json'))}, 'utf8'))['insecure-registries'] ?? []; }
+let doc = {};
+try { doc = JSON.parse(fs.readFileSync(${JSON.stringify(join(node.root, 'etc/docker/daemon.json'))}, 'utf8')); }
 catch (e) { if (e.code !== 'ENOENT') process.exit(0); }
-fs.writeFileSync(${JSON.stringify(join(node.state, 'listed'))}, [...list].sort().map((a) => a + ' ').join(''));
+fs.writeFileSync(${JSON.stringify(join(node.state, 'listed'))}, [...(doc['insecure-registries'] ?? [])].sort().map((a) => a + ' ').join(''));
+// dockerd 20.10 keeps its mirrors when the key is gone: only a list in the file replaces them.
+if (Array.isArray(doc['registry-mirrors'])) fs.writeFileSync(${JSON.stringify(join(node.state, 'mirrors'))}, doc['registry-mirrors'].map((a) => a + '/ ').join(''));
 `);
   stub('systemctl', `case $1 in
   is-active) ${running} || exit 3 ;;
@@ -89,6 +94,14 @@ export const stubCalls = (node: FakeNode): string[] => {
   }
 };
 export const listed = (node: FakeNode): string => readFileSync(join(node.state, 'listed'), 'utf8');
+/** The mirrors the stub dockerd uses, as `docker info` shows them. */
+export const mirrorsListed = (node: FakeNode): string => {
+  try {
+    return readFileSync(join(node.state, 'mirrors'), 'utf8');
+  } catch {
+    return '';
+  }
+};
 
 /** The script the CLI would send for this request, aimed at the fake node. */
 export const render = (node: FakeNode, over: Partial<TrustRequest> = {}): string =>
