@@ -1,10 +1,10 @@
 import { X509Certificate } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REGISTRY_IMAGE } from '../../src/bundle/plan-files.js';
 import { runCli } from './support/cli.js';
 import { useEngineFile } from './support/engine-file.js';
+import { composeFiles, makeUpstream, writeUpstreamOverride } from './support/compose-upstream.js';
 import { freePort, servedFingerprint, waitForPort } from './support/net.js';
 import { buildOciLayout, type OciImage } from './support/oci-image.js';
 import { canRunPeers } from './support/require-peers.js';
@@ -33,8 +33,7 @@ describe.skipIf(!canRunPeers(PEERS))('a bundle with mirrors under docker compose
     let certDir: string;
     let upTrust: string;
     let image: OciImage;
-    const files = ['-f', 'docker-compose.yml', '-f', 'test-upstream.yml'];
-    const compose = (args: string[]) => engine().compose(bundle, [...files, ...args]);
+    const compose = (args: string[]) => engine().compose(bundle, [...composeFiles, ...args]);
     const cli = (args: string[], input?: string) => runCli([...args, '--dir', bundle], { input, env: engine().env });
     const container = (service: string) => `${mode}_${service}_1`;
     const startedAt = (service: string) => engine().docker(['inspect', '-f', '{{.State.StartedAt}}', container(service)]);
@@ -42,40 +41,12 @@ describe.skipIf(!canRunPeers(PEERS))('a bundle with mirrors under docker compose
     const login = mode === 'proxy' ? { creds: { username: 'alice', password: 'alice-pw' } } : {};
     const pullBusybox = () => pullToLayout(`127.0.0.1:${mirrorPort}/library/busybox:latest`, join(root, `pulled-${mode}`), 'busybox', { certDir, ...login });
 
-    /** The test's override: the upstream service, and each mirror trusting its CA. Rewritten as mirrors come and go. */
-    function writeOverride(mirrors: string[]) {
-      const lines = [
-        'services:',
-        '  upstream:',
-        `    image: ${REGISTRY_IMAGE}`,
-        '    command: ["serve", "/etc/registry-setup/.gen/current/config.yml"]',
-        '    environment: ["OTEL_TRACES_EXPORTER=none"]',
-        `    ports: ["${upPort}:${upPort}"]`,
-        '    volumes:',
-        `      - ${upstream}/.gen:/etc/registry-setup/.gen:ro`,
-        `      - ${upstream}/.tls:/etc/registry-setup/.tls:ro`,
-        `      - ${upstream}/data:/var/lib/registry`,
-        ...mirrors.flatMap((m) => [
-          `  ${m}:`,
-          '    environment: ["SSL_CERT_FILE=/test-upstream-ca/ca.crt"]',
-          `    volumes: ["${upTrust}:/test-upstream-ca:ro"]`,
-          '    depends_on: [upstream]',
-        ]),
-      ];
-      writeFileSync(join(bundle, 'test-upstream.yml'), `${lines.join('\n')}\n`);
-    }
+    const writeOverride = (mirrors: string[]) => writeUpstreamOverride(bundle, { upstream, port: upPort, trustDir: upTrust, mirrors });
 
     beforeAll(async () => {
       [upPort, mirrorPort] = [await freePort(), await freePort()];
       const port = await freePort();
-      // The upstream: its own bundle and CA, named `upstream` on the compose network and 127.0.0.1 from here; open for pulls.
-      upstream = join(root, `upstream-${mode}`);
-      const up = await runCli(['init', '--dir', upstream, '--host', 'upstream', '--host', '127.0.0.1', '--port', String(upPort), '--yes']);
-      expect(up.exitCode, up.stderr).toBe(0);
-      const config = realpathSync(join(upstream, 'config.yml'));
-      writeFileSync(config, readFileSync(config, 'utf8').replace(/^# The registry re-reads.*\nauth:\n(?: {2}.*\n)+/m, ''));
-      upTrust = mkdtempSync(join(root, 'up-trust-'));
-      copyFileSync(join(upstream, 'ca/ca.crt'), join(upTrust, 'ca.crt'));
+      ({ dir: upstream, trustDir: upTrust } = await makeUpstream(root, `upstream-${mode}`, upPort));
 
       bundle = join(root, mode);
       mkdirSync(bundle);
