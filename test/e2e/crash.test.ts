@@ -15,6 +15,7 @@ import { runCli } from './support/cli.js';
 import { type ReaderView, type Role, changedRoles, checkPairs, readerView, roleFiles } from './support/reader-view.js';
 import { RENAMES, type Kill, type TracedRun, isRename, listCalls, renamePaths, runTraced } from './support/strace.js';
 import { canRunPeers } from './support/require-peers.js';
+import { RGW_KEYS, startRgw, type Rgw } from './support/rgw.js';
 
 /**
  * A command killed (SIGKILL, no handler runs) at any rename leaves what the
@@ -24,7 +25,10 @@ import { canRunPeers } from './support/require-peers.js';
  * way out, then killed (done), so the "after" side and a lock left by a committed run
  * are seen too. Plus the first fsync: mid-build, a half-written generation or staging.
  */
-const PEERS = ['strace', 'openssl', 'htpasswd'];
+const PEERS = ['strace', 'openssl', 'htpasswd', 'radosgw', 'ceph-mon'];
+/** Where startRgw's store answers (its default port): init --storage s3 checks the bucket there before writing. */
+const RGW_ENDPOINT = 'http://127.0.0.1:17180';
+let rgw: Rgw | undefined;
 const ALL: Role[] = ['caCert', 'caKey', 'cert', 'compose', 'config', 'htpasswd', 'key', 'state'];
 const TOKEN_ALL: Role[] = ['authConfig', 'caCert', 'caKey', 'cert', 'compose', 'config', 'key', 'state', 'tokenCert', 'tokenKey'];
 /** The pin an `upgrade` base is moved back to: upgrade then changes the compose file and the record. */
@@ -59,13 +63,16 @@ const CASES: Case[] = [
   { name: 'user add', base: 'tls', args: ['user', 'add', 'bob', '--password-stdin'], input: `${PASSWORD}\n`, changes: ['htpasswd'], user: ['bob', true] },
   { name: 'user rm', base: 'tls', args: ['user', 'rm', 'carol'], changes: ['htpasswd'], user: ['carol', false] },
   // A new mirror service reads its own config (and, in tls mode, the pair: a new reader of it counts as a change).
-  { name: 'mirror add (proxy: nginx gains a server)', base: 'proxy', args: ['mirror', 'add', 'docker.io'], changes: ['compose', 'config', 'nginx', 'state'] },
-  { name: 'mirror add --credentials-stdin (the .env store)', base: 'tls', args: ['mirror', 'add', 'ghcr.io', '--credentials-stdin'], input: 'bot\ntoken-1\n', changes: ['cert', 'compose', 'config', 'key', 'state'] },
-  { name: 'mirror rm (the other mirror stays)', base: 'mirrors', args: ['mirror', 'rm', 'ghcr.io'], changes: ['cert', 'compose', 'config', 'key', 'state'] },
+  { name: 'mirror add (proxy: nginx gains a server)', base: 'proxy', args: ['mirror', 'add', 'docker.io'], changes: ['compose', 'config', 'env', 'nginx', 'state'] },
+  { name: 'mirror add --credentials-stdin (the .env store)', base: 'tls', args: ['mirror', 'add', 'ghcr.io', '--credentials-stdin'], input: 'bot\ntoken-1\n', changes: ['cert', 'compose', 'config', 'env', 'key', 'state'] },
+  { name: 'mirror rm (the other mirror stays)', base: 'mirrors', args: ['mirror', 'rm', 'ghcr.io'], changes: ['cert', 'compose', 'config', 'env', 'key', 'state'] },
   { name: 'k8s-secret --generate (the node user and its kept login)', base: 'tls', args: ['k8s-secret', '--generate'], changes: ['htpasswd'], nodeLogin: true },
   // Token auth: docker_auth reads its config (the users), the token pair and, in tls mode, the server pair.
   { name: 'init --auth token (fresh dir)', base: null, args: ['init', '--yes', '--auth', 'token', '--host', '127.0.0.1'], changes: TOKEN_ALL },
   { name: 'user add (token auth: docker_auth\'s config)', base: 'token', args: ['user', 'add', 'bob', '--role', 'pull', '--password-stdin'], input: `${PASSWORD}\n`, changes: ['authConfig'], user: ['bob', true] },
+  // S3 storage: the keys and the shared http.secret in env/registry.env, read by compose (env_file), committed with the rest.
+  { name: 'init --storage s3 (fresh dir, Ceph RGW)', base: null, args: ['init', '--yes', '--host', '127.0.0.1', '--storage', 's3', '--s3-endpoint', RGW_ENDPOINT, '--s3-bucket', 'crash', '--s3-create-bucket', '--s3-credentials-stdin'],
+    input: `${RGW_KEYS.accessKey}\n${RGW_KEYS.secretKey}\n`, changes: [...ALL, 'env'].sort() as Role[] },
   { name: 'upgrade (the pin: compose file and record)', base: 'old', args: ['upgrade'], changes: ['compose', 'state'], beforeNeedsAction: true },
 ];
 
@@ -195,6 +202,8 @@ const inode = (p: string) => {
 
 describe.skipIf(!canRunPeers(PEERS))('a command killed at any rename: readers see before or after, and the next command cleans up', () => {
   beforeAll(async () => {
+    rgw = await startRgw();
+    expect(rgw.endpoint).toBe(RGW_ENDPOINT);
     work = await mkdtemp(path.join(os.tmpdir(), 'crash-'));
     for (const [name, extra] of [['tls', []], ['proxy', ['--mode', 'proxy']], ['mirrors', ['--mirror', 'docker.io', '--mirror', 'ghcr.io']]] as const) {
       bases[name] = path.join(work, `base-${name}`);
@@ -217,6 +226,7 @@ describe.skipIf(!canRunPeers(PEERS))('a command killed at any rename: readers se
     ] }, { now: new Date(), random: (k) => randomBytes(k) });
   });
   afterAll(async () => {
+    await rgw?.stop();
     if (work) await rm(work, { recursive: true, force: true });
   });
 

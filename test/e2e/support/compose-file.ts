@@ -27,6 +27,8 @@ export interface ServiceSpec {
   ports: number[];
   mounts: Mount[];
   environment: Record<string, string>;
+  /** compose `env_file`, as host paths: compose itself reads them, on the host. */
+  envFiles: string[];
   dependsOn: string[];
   /** compose `command`: the arguments after the image's entrypoint. */
   command?: string[];
@@ -62,6 +64,7 @@ function parseService(baseDir: string, name: string, svc: Record<string, unknown
     mounts: asList(svc.volumes).map((v) => parseVolume(baseDir, where, v)),
     // compose: `environment` wins over env_file.
     environment: { ...parseEnvFiles(baseDir, svc.env_file), ...parseEnv(svc.environment) },
+    envFiles: envFileList(svc.env_file).map((f) => path.resolve(baseDir, f)),
     dependsOn: Array.isArray(svc.depends_on)
       ? svc.depends_on.map(String)
       : Object.keys((svc.depends_on as object | undefined) ?? {}),
@@ -118,10 +121,11 @@ function parseVolume(baseDir: string, where: string, v: unknown): Mount {
 }
 
 /** env_file: KEY=VALUE lines, read on the host as compose reads them (values literal to the end of the line). */
+const envFileList = (files: unknown): string[] => (files === undefined ? [] : Array.isArray(files) ? files.map(String) : [String(files)]);
+
 function parseEnvFiles(baseDir: string, files: unknown): Record<string, string> {
-  const list = files === undefined ? [] : Array.isArray(files) ? files.map(String) : [String(files)];
   const vars: Record<string, string> = {};
-  for (const f of list) {
+  for (const f of envFileList(files)) {
     for (const line of readFileSync(path.resolve(baseDir, f), 'utf8').split('\n')) {
       if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
       const eq = line.indexOf('=');

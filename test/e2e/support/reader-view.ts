@@ -16,7 +16,7 @@ import { type ServiceSpec, hostPathOf, kindOf, readCompose } from './compose-fil
  */
 
 /** What a file is for: the crash test asserts which of these a command changes. */
-export type Role = 'compose' | 'state' | 'caCert' | 'caKey' | 'config' | 'nginx' | 'cert' | 'key' | 'htpasswd' | 'authConfig' | 'tokenCert' | 'tokenKey';
+export type Role = 'compose' | 'state' | 'caCert' | 'caKey' | 'config' | 'nginx' | 'cert' | 'key' | 'htpasswd' | 'authConfig' | 'tokenCert' | 'tokenKey' | 'env';
 
 export interface ReaderView {
   /** "ca/ca.crt" (host, relative) or "registry:/etc/…" (a service's path) -> sha256 of what it reads, or 'missing'. */
@@ -47,6 +47,8 @@ export function readerView(dir: string): ReaderView {
   for (const [role, rel] of CONTRACT) add(role, rel, path.join(dir, rel));
   if (view.files['docker-compose.yml'] === 'missing') return view;
   for (const spec of readCompose(dir)) {
+    // compose reads a service's env files on the host (S3 keys, the shared secret, a mirror's upstream login).
+    for (const f of spec.envFiles) add('env', `${spec.name}:env_file:${path.relative(dir, f)}`, f);
     const read = (role: Role, p: string) => add(role, `${spec.name}:${p}`, inContainer(spec, p));
     const kind = kindOf(spec);
     if (kind === 'registry') registryReads(spec, read);
