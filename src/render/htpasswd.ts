@@ -68,8 +68,12 @@ export function hashPasswordAsync(password: string, cost: number): Promise<strin
   return bcrypt().hash(password, cost);
 }
 
+/**
+ * `$2y$` (what `htpasswd -B` writes) is the same algorithm as `$2b$`, under PHP's name;
+ * the native binding knows only 2a and 2b, so a 2y hash is compared as 2b.
+ */
 export function verifyPassword(password: string, hash: string): boolean {
-  return bcrypt().compareSync(password, hash);
+  return bcrypt().compareSync(password, hash.replace(/^\$2y\$/, '$2b$'));
 }
 
 /** 24 bytes → 32 base64url characters: 192 bits, and no character a shell or URL mangles. */

@@ -9,6 +9,12 @@ describe('htpasswd', () => {
     expect(verifyPassword('wrong', hash)).toBe(false);
   });
 
+  it('verifies the $2y$ hashes `htpasswd -B` writes (a vector from Apache htpasswd 2.4), as the registry does', () => {
+    const fromApache = '$2y$05$rgu.k9LBaHIUDrQbvmAmv.KvJJUJBlrimhRzFmftLCL5QCRJM5.N2'; // htpasswd -nbB -C 5 u pw
+    expect(verifyPassword('pw', fromApache)).toBe(true);
+    expect(verifyPassword('pW', fromApache)).toBe(false);
+  });
+
   it('round-trips entries and drops lines the registry would ignore', () => {
     const text = 'alice:$2y$05$abcdefghijklmnopqrstuu5Yb0VIlzJGxUPzVVQ4o3vQ8y5dLZ3tO\nbob:{SHA}old\ncarol:$apr1$md5$hash\n# note\n';
     const entries = parseHtpasswd(text);
