@@ -79,3 +79,13 @@ export function parseTokenService(value: unknown, label = 'tokenService'): strin
   }
   return value;
 }
+
+/** A validator as a prompt's answer check: true (or `extra`, a further check's verdict) when it passes, else its message. */
+export function validateWith(check: () => unknown, extra: true | string = true): true | string {
+  try {
+    check();
+    return extra;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}

@@ -72,8 +72,3 @@ export function parseS3Record(value: unknown, label = 's3'): S3Record {
     redirect: v.redirect,
   };
 }
-
-/** Where a request for the bucket goes: the endpoint, or AWS's regional one. */
-export function s3BaseUrl(s3: Pick<S3Record, 'endpoint' | 'region'>): string {
-  return s3.endpoint ?? `https://s3.${s3.region}.amazonaws.com`;
-}

@@ -5,7 +5,7 @@ import { parseHost } from '../../pki/hosts.js';
 import type { KeySpec, KeyType } from '../../pki/keys.js';
 import { generatePassword, validatePassword, validateUserName, DEFAULT_BCRYPT_COST } from '../../render/htpasswd.js';
 import type { Prompter } from '../../io/prompt.js';
-import { parseBcryptCost, parseCaDays, parseCaPair, parseChoice, parseDays, parseDir, parsePort, splitList } from '../../options/values.js';
+import { parseBcryptCost, parseCaDays, parseCaPair, parseChoice, parseDays, parseDir, parsePort, splitList, validateWith } from '../../options/values.js';
 import { resolveKeySpecs } from './key-specs.js';
 import { KNOWN_UPSTREAMS, parseMirrorValue, type MirrorRecord } from '../../mirrors/upstreams.js';
 import { parseMirrorCredentials, planNewMirrors, type MirrorCredentials } from '../../mirrors/services.js';
@@ -236,11 +236,3 @@ export async function askPasswordTwice(ask: Prompter, name: string): Promise<str
 }
 
 /** Adapts a throwing validator to enquirer's `true | message` convention. */
-function validateWith(check: () => unknown, extra: true | string = true): true | string {
-  try {
-    check();
-    return extra;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}

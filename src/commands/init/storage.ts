@@ -5,7 +5,7 @@ import {
   DEFAULT_S3_REGION, STORAGE_KINDS, parseReplicas, parseS3Bucket, parseS3Endpoint, parseS3Key, parseS3Region, type S3Record, type StorageKind,
 } from '../../storage/s3-options.js';
 import type { S3Keys } from '../../storage/s3-probe.js';
-import { parseChoice } from '../../options/values.js';
+import { parseChoice, validateWith } from '../../options/values.js';
 
 /** --storage, --s3-*, --replicas as commander hands them over. */
 export interface StorageFlags {
@@ -74,10 +74,10 @@ export async function resolveStorageAnswers(flags: StorageFlags, fixed: ReturnTy
   const storage: StorageKind = fixed.storage ?? 'filesystem';
   if (storage === 'filesystem') return { storage, createBucket: false, replicas: 1 };
 
-  const endpoint = fixed.endpoint ?? (ask ? optional(await ask.input('S3 endpoint URL (empty for AWS itself)', '', (v) => v === '' || valid(() => parseS3Endpoint(v))), parseS3Endpoint) : undefined);
-  const bucket = fixed.bucket ?? (ask ? parseS3Bucket(await ask.input('S3 bucket', 'registry', (v) => valid(() => parseS3Bucket(v)))) : undefined);
+  const endpoint = fixed.endpoint ?? (ask ? optional(await ask.input('S3 endpoint URL (empty for AWS itself)', '', (v) => v === '' || validateWith(() => parseS3Endpoint(v))), parseS3Endpoint) : undefined);
+  const bucket = fixed.bucket ?? (ask ? parseS3Bucket(await ask.input('S3 bucket', 'registry', (v) => validateWith(() => parseS3Bucket(v)))) : undefined);
   if (!bucket) throw env.missing('--s3-bucket', 'the bucket that holds the images');
-  const region = fixed.region ?? (ask ? parseS3Region(await ask.input('S3 region', DEFAULT_S3_REGION, (v) => valid(() => parseS3Region(v)))) : DEFAULT_S3_REGION);
+  const region = fixed.region ?? (ask ? parseS3Region(await ask.input('S3 region', DEFAULT_S3_REGION, (v) => validateWith(() => parseS3Region(v)))) : DEFAULT_S3_REGION);
   if (ask && flags.s3Redirect === undefined) {
     ask.note('Redirects send clients straight to the store for blobs (a 307 to a signed URL): the registry is offloaded,');
     ask.note('but every client must then reach the endpoint and trust its certificate. LAN nodes often cannot.');
@@ -106,20 +106,11 @@ async function resolveKeys(flags: StorageFlags, env: StorageEnv): Promise<S3Keys
     return { accessKey: parseS3Key(access, 'AWS_ACCESS_KEY_ID'), secretKey: parseS3Key(secret, 'AWS_SECRET_ACCESS_KEY'), from: 'AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY' };
   }
   if (env.ask) {
-    const accessKey = await env.ask.input('S3 access key', '', (v) => valid(() => parseS3Key(v, 'the access key')));
-    const secretKey = await env.ask.password('S3 secret key', (v) => valid(() => parseS3Key(v, 'the secret key')));
+    const accessKey = await env.ask.input('S3 access key', '', (v) => validateWith(() => parseS3Key(v, 'the access key')));
+    const secretKey = await env.ask.password('S3 secret key', (v) => validateWith(() => parseS3Key(v, 'the secret key')));
     return { accessKey, secretKey, from: 'the keys entered' };
   }
   throw env.missing('--s3-credentials-stdin', 'the S3 access key and secret (or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)');
 }
 
 const optional = <T>(v: string, parse: (v: string) => T): T | undefined => (v === '' ? undefined : parse(v));
-
-function valid(check: () => unknown): true | string {
-  try {
-    check();
-    return true;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
